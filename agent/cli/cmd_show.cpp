@@ -1,0 +1,47 @@
+// motcua-agent show --data DIR CODE [--json]
+// Prints one dossier: what was received, its documents, every event and its current state.
+#include <iostream>
+#include <memory>
+
+#include "agent/cli/cli.hpp"
+#include "agent/dossiers.hpp"
+
+namespace motcua::agent::cli {
+
+Command add_show_command(CLI::App& root) {
+  struct Opts {
+    CommonOptions common;
+    std::string code;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* app = root.add_subcommand("show", "Show one dossier with its documents and history");
+  add_common_options(app, o->common);
+  app->add_option("code", o->code, "Dossier code")->required();
+  return {app, [o] {
+            auto store = Store::open(o->common.data_dir, false, process_clock());
+            if (!store) return report_error(store.error(), o->common.json);
+            auto r = show_dossier(*store, o->code);
+            if (!r) return report_error(r.error(), o->common.json);
+            if (o->common.json) {
+              print_json(*r);
+              return 0;
+            }
+            const auto& d = *r;
+            std::cout << "Hồ sơ " << d["code"].get<std::string>() << " — " << d["status_name"].get<std::string>() << "\n"
+                      << "  Thủ tục: " << d["procedure"].value("name", d["procedure"]["key"].get<std::string>()) << "\n"
+                      << "  Chủ hồ sơ: " << d["applicant"]["name"].get<std::string>() << " (CCCD "
+                      << d["applicant"]["citizen_id"].get<std::string>() << ")\n"
+                      << "  Tiếp nhận: " << human_time(d["received_at"].get<std::string>()) << "\n"
+                      << "  Hẹn trả: " << human_time(d["due_at"].is_null() ? "" : d["due_at"].get<std::string>()) << "\n";
+            for (const auto& e : d["events"]) {
+              std::cout << "  " << human_time(e["at"].get<std::string>()) << "  " << e["kind"].get<std::string>() << " "
+                        << (e["from_status"].is_null() ? std::string("-") : std::to_string(e["from_status"].get<int>()))
+                        << " → "
+                        << (e["to_status"].is_null() ? std::string("-") : std::to_string(e["to_status"].get<int>()))
+                        << "  " << e["actor"].get<std::string>() << "\n";
+            }
+            return 0;
+          }};
+}
+
+}  // namespace motcua::agent::cli

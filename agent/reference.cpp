@@ -1,0 +1,255 @@
+#include "agent/reference.hpp"
+
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace motcua::agent {
+
+using nlohmann::json;
+
+namespace {
+
+const char* limit_kind_text(domain::LimitKind k) {
+  switch (k) {
+    case domain::LimitKind::kNone: return "none";
+    case domain::LimitKind::kWorkingHours: return "hours";
+    case domain::LimitKind::kSameDay: return "same_day";
+    case domain::LimitKind::kSameDay15h: return "same_day_15h";
+  }
+  return "none";
+}
+
+domain::LimitKind limit_kind_from_text(const std::string& s) {
+  if (s == "hours") return domain::LimitKind::kWorkingHours;
+  if (s == "same_day") return domain::LimitKind::kSameDay;
+  if (s == "same_day_15h") return domain::LimitKind::kSameDay15h;
+  return domain::LimitKind::kNone;
+}
+
+domain::ParseOutcome outcome_from_text(const std::string& s) {
+  if (s == "parsed") return domain::ParseOutcome::kParsed;
+  if (s == "parsed_with_variants") return domain::ParseOutcome::kParsedWithVariants;
+  if (s == "text") return domain::ParseOutcome::kText;
+  return domain::ParseOutcome::kEmpty;
+}
+
+json variants_json(const std::vector<domain::LimitVariant>& variants) {
+  json arr = json::array();
+  for (const auto& v : variants) {
+    json o = {{"label", v.label}, {"extends", v.extends}};
+    if (v.limit) {
+      o["kind"] = limit_kind_text(v.limit->kind);
+      o["hours"] = v.limit->hours;
+    }
+    arr.push_back(std::move(o));
+  }
+  return arr;
+}
+
+std::vector<domain::LimitVariant> variants_from_json(const std::string& text) {
+  std::vector<domain::LimitVariant> out;
+  json arr = json::parse(text, nullptr, false);
+  if (!arr.is_array()) return out;
+  for (const auto& o : arr) {
+    domain::LimitVariant v;
+    v.label = o.value("label", "");
+    v.extends = o.value("extends", false);
+    if (o.contains("kind")) v.limit = domain::TimeLimit{limit_kind_from_text(o.value("kind", "none")), o.value("hours", int64_t{0})};
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// The published fields that make two versions of a procedure different.
+std::string procedure_fingerprint(const domain::Procedure& p) {
+  json j = {p.national_code, p.name, p.field, p.resolving_body, p.time_limit_text, p.fee_text,
+            p.notes, p.required_documents, p.online_level, p.source};
+  return j.dump();
+}
+
+const char* kProcedureColumns =
+    "key, version, national_code, name, field, resolving_body, time_limit_text, limit_outcome, limit_kind, "
+    "limit_hours, limit_label, limit_variants, limit_notes, fee_text, notes, required_documents, online_level, "
+    "source, abolished";
+
+domain::Procedure procedure_from_row(const sql::Stmt& st) {
+  domain::Procedure p;
+  p.key = st.text(0);
+  p.national_code = st.opt_text(2).value_or("");
+  p.name = st.text(3);
+  p.field = st.text(4);
+  p.resolving_body = st.text(5);
+  p.time_limit_text = st.text(6);
+  p.time_limit.outcome = outcome_from_text(st.text(7));
+  p.time_limit.main.kind = limit_kind_from_text(st.text(8));
+  p.time_limit.main.hours = st.opt_int64(9).value_or(0);
+  p.time_limit.main_label = st.text(10);
+  p.time_limit.variants = variants_from_json(st.text(11));
+  json notes = json::parse(st.text(12), nullptr, false);
+  if (notes.is_array()) {
+    for (const auto& n : notes) {
+      if (n.is_string()) p.time_limit.notes.push_back(n.get<std::string>());
+    }
+  }
+  p.fee_text = st.text(13);
+  p.notes = st.text(14);
+  p.required_documents = st.text(15);
+  p.online_level = st.text(16);
+  p.source = st.text(17);
+  return p;
+}
+
+Status insert_procedure(sql::Stmt& st, const domain::Procedure& p, int64_t version, bool abolished) {
+  st.bind(1, p.key).bind(2, version);
+  if (p.national_code.empty()) st.bind_null(3); else st.bind(3, p.national_code);
+  st.bind(4, p.name).bind(5, p.field).bind(6, p.resolving_body).bind(7, p.time_limit_text);
+  st.bind(8, domain::parse_outcome_name(p.time_limit.outcome));
+  st.bind(9, limit_kind_text(p.time_limit.main.kind));
+  if (p.time_limit.main.kind == domain::LimitKind::kWorkingHours) st.bind(10, p.time_limit.main.hours); else st.bind_null(10);
+  st.bind(11, p.time_limit.main_label);
+  st.bind(12, variants_json(p.time_limit.variants).dump());
+  st.bind(13, json(p.time_limit.notes).dump());
+  st.bind(14, p.fee_text).bind(15, p.notes).bind(16, p.required_documents).bind(17, p.online_level);
+  st.bind(18, p.source).bind(19, abolished ? 1 : 0);
+  return st.run();
+}
+
+Status apply_in_transaction(sql::Db& db, const ReferenceUpdate& update) {
+  if (!update.units.empty()) {
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
+        "INSERT INTO unit(code, name, kind, province_code, agency_id) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
+        "province_code = excluded.province_code, agency_id = excluded.agency_id"));
+    for (const auto& u : update.units) {
+      st.bind(1, u.code).bind(2, u.name).bind(3, u.kind).bind(4, u.province_code).bind(5, u.agency_id);
+      MOTCUA_TRY(st.run());
+    }
+  }
+  if (update.catalog) {
+    const CatalogPublication& pub = *update.catalog;
+    MOTCUA_ASSIGN_OR_RETURN(int64_t current, current_catalog_version(db));
+    if (pub.version <= current) {
+      return fail(Error::conflict("catalogue version " + std::to_string(pub.version) +
+                                  " is not newer than the office's version " + std::to_string(current)));
+    }
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt header, db.prepare(
+        "INSERT INTO catalog_publication(version, published_at, source, procedure_count) VALUES (?1, ?2, ?3, ?4)"));
+    header.bind(1, pub.version).bind(2, pub.published_at.ms).bind(3, pub.source)
+        .bind(4, static_cast<int64_t>(pub.changed.size() + pub.abolished.size()));
+    MOTCUA_TRY(header.run());
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(std::string("INSERT INTO procedure(") + kProcedureColumns +
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
+    for (const auto& p : pub.changed) MOTCUA_TRY(insert_procedure(ins, p, pub.version, false));
+    for (const auto& key : pub.abolished) {
+      auto prev = find_current_procedure(db, key);
+      if (!prev) continue;  // already gone: nothing to abolish
+      MOTCUA_TRY(insert_procedure(ins, prev->procedure, pub.version, true));
+    }
+  }
+  if (update.calendar) {
+    const CalendarPublication& pub = *update.calendar;
+    MOTCUA_ASSIGN_OR_RETURN(int64_t current, current_calendar_version(db));
+    if (pub.version <= current) {
+      return fail(Error::conflict("calendar version " + std::to_string(pub.version) +
+                                  " is not newer than the office's version " + std::to_string(current)));
+    }
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt header, db.prepare(
+        "INSERT INTO calendar_publication(version, published_at, source, day_count) VALUES (?1, ?2, ?3, ?4)"));
+    header.bind(1, pub.version).bind(2, pub.published_at.ms).bind(3, pub.source)
+        .bind(4, static_cast<int64_t>(pub.days.size()));
+    MOTCUA_TRY(header.run());
+    MOTCUA_TRY(db.exec("DELETE FROM calendar_day"));
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
+        "INSERT INTO calendar_day(date, kind, name, status, working) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    for (const auto& d : pub.days) {
+      ins.bind(1, format_date(d.date)).bind(2, d.kind).bind(3, d.name).bind(4, d.status).bind(5, d.working ? 1 : 0);
+      MOTCUA_TRY(ins.run());
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
+Status apply_reference_update(sql::Db& db, const ReferenceUpdate& update) {
+  if (!sqlite3_get_autocommit(db.get())) return apply_in_transaction(db, update);
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+  MOTCUA_TRY(apply_in_transaction(db, update));
+  return tx.commit();
+}
+
+Result<int64_t> current_catalog_version(sql::Db& db) {
+  MOTCUA_ASSIGN_OR_RETURN(auto v, sql::query_int64(db, "SELECT max(version) FROM catalog_publication"));
+  return v.value_or(0);
+}
+
+Result<int64_t> current_calendar_version(sql::Db& db) {
+  MOTCUA_ASSIGN_OR_RETURN(auto v, sql::query_int64(db, "SELECT max(version) FROM calendar_publication"));
+  return v.value_or(0);
+}
+
+Result<CatalogPublication> catalog_delta(sql::Db& db, const std::vector<domain::Procedure>& full_catalog) {
+  CatalogPublication pub;
+  MOTCUA_ASSIGN_OR_RETURN(int64_t current, current_catalog_version(db));
+  pub.version = current + 1;
+  std::map<std::string, std::string> existing;  // key -> fingerprint of the current version
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT ") + kProcedureColumns +
+      " FROM procedure p WHERE version = (SELECT max(version) FROM procedure q WHERE q.key = p.key) AND abolished = 0"));
+  while (true) {
+    MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    domain::Procedure p = procedure_from_row(st);
+    existing[p.key] = procedure_fingerprint(p);
+  }
+  std::set<std::string> seen;
+  for (const auto& p : full_catalog) {
+    seen.insert(p.key);
+    auto it = existing.find(p.key);
+    if (it == existing.end() || it->second != procedure_fingerprint(p)) pub.changed.push_back(p);
+  }
+  for (const auto& [key, fp] : existing) {
+    if (!seen.count(key)) pub.abolished.push_back(key);
+  }
+  return pub;
+}
+
+Result<domain::Calendar> load_calendar(sql::Db& db) {
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT date, kind, name, status, working FROM calendar_day ORDER BY date"));
+  std::vector<domain::CalendarDay> days;
+  while (true) {
+    MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    MOTCUA_ASSIGN_OR_RETURN(Date d, parse_date(st.text(0)));
+    days.push_back({d, st.text(1), st.text(2), st.text(3), st.int64(4) != 0});
+  }
+  return domain::Calendar(std::move(days));
+}
+
+Result<ProcedureRow> find_current_procedure(sql::Db& db, const std::string& key) {
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT ") + kProcedureColumns +
+      " FROM procedure WHERE key = ?1 ORDER BY version DESC LIMIT 1"));
+  st.bind(1, key);
+  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row || st.int64(18) != 0) {
+    return fail(Error::not_found("no procedure '" + key + "' in the office's current catalogue",
+                                 "use the national code (e.g. 1.001193) or the NB- id shown by the catalogue")
+                    .vi("Không tìm thấy thủ tục '" + key + "' trong danh mục hiện hành."));
+  }
+  ProcedureRow out;
+  out.procedure = procedure_from_row(st);
+  out.version = st.int64(1);
+  return out;
+}
+
+Result<domain::Unit> load_unit(sql::Db& db, const std::string& code) {
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
+      "SELECT code, name, kind, province_code, agency_id FROM unit WHERE code = ?1"));
+  st.bind(1, code);
+  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return fail(Error::not_found("unit " + code + " is not in the office database"));
+  return domain::Unit{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)};
+}
+
+}  // namespace motcua::agent

@@ -1,0 +1,65 @@
+// Reference data the province owns — units, the procedure catalogue, the working calendar — and the
+// one path that applies it to an office database. `init` (from files) and the hub's feed both build
+// a ReferenceUpdate and call apply_reference_update(); it writes without change capture, so reference
+// data never echoes back to the hub.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/sqlite.hpp"
+#include "common/time.hpp"
+#include "domain/calendar.hpp"
+#include "domain/catalog.hpp"
+#include "domain/units.hpp"
+
+namespace motcua::agent {
+
+struct CatalogPublication {
+  int64_t version = 0;  // must be greater than the office's current catalogue version
+  Instant published_at;
+  std::string source;
+  std::vector<domain::Procedure> changed;  // new or amended procedures (a delta)
+  std::vector<std::string> abolished;      // keys of procedures no longer offered
+};
+
+struct CalendarPublication {
+  int64_t version = 0;
+  Instant published_at;
+  std::string source;
+  std::vector<domain::CalendarDay> days;  // the whole calendar: replaces the previous one
+};
+
+struct ReferenceUpdate {
+  std::vector<domain::Unit> units;  // upserted
+  std::optional<CatalogPublication> catalog;
+  std::optional<CalendarPublication> calendar;
+};
+
+// Applies `update` inside the caller's transaction (or its own when none is open). A catalogue or
+// calendar version not greater than the current one is kConflict and nothing is applied.
+Status apply_reference_update(sql::Db& db, const ReferenceUpdate& update);
+
+// The delta between the office's current catalogue and a full catalogue file: procedures that are
+// new or whose published fields changed, and keys missing from the file (abolished).
+Result<CatalogPublication> catalog_delta(sql::Db& db, const std::vector<domain::Procedure>& full_catalog);
+
+Result<int64_t> current_catalog_version(sql::Db& db);   // 0 when none
+Result<int64_t> current_calendar_version(sql::Db& db);  // 0 when none
+
+// The calendar currently in force.
+Result<domain::Calendar> load_calendar(sql::Db& db);
+
+// The current (newest, not abolished) version of a procedure, by national code or internal key.
+struct ProcedureRow {
+  domain::Procedure procedure;
+  int64_t version = 0;
+};
+Result<ProcedureRow> find_current_procedure(sql::Db& db, const std::string& key);
+
+// The unit's row from the office database. kNotFound if absent.
+Result<domain::Unit> load_unit(sql::Db& db, const std::string& code);
+
+}  // namespace motcua::agent

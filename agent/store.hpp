@@ -1,0 +1,60 @@
+// The office's local store: one SQLite file (DIR/agent.db) holding reference data, the dossier
+// facts, their derived state and the outbox of captured change sets.
+//
+// Durability: WAL with synchronous=FULL, so a change is on disk once the call that made it returns.
+// Change capture: every write of replicated facts goes through write_captured(), which records the
+// transaction's change set in the outbox inside the same transaction; nothing ships from memory.
+// Thread-safety: a Store belongs to one thread at a time.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/hlc.hpp"
+#include "common/sqlite.hpp"
+#include "common/time.hpp"
+
+namespace motcua::agent {
+
+class Store {
+ public:
+  // Opens DIR/agent.db, creating DIR and the file when `create` is true, and migrates the schema.
+  // Errors: kFailedPrecondition when DIR has no database and `create` is false ("run init first"),
+  // or the database is newer than this binary; kCorruption for a damaged or foreign file; kIo.
+  static Result<Store> open(const std::string& data_dir, bool create, const Clock& clock);
+
+  static std::string database_path(const std::string& data_dir);
+
+  sql::Db& db() { return m_db; }
+  const Clock& clock() const { return m_clock; }
+  const std::string& data_dir() const { return m_data_dir; }
+
+  // Local settings (table meta). get_meta returns nullopt when unset.
+  Result<std::optional<std::string>> get_meta(const std::string& key);
+  Status set_meta(const std::string& key, const std::string& value);
+
+  // The office's unit code; kFailedPrecondition ("run motcua-agent init") when not set up.
+  Result<std::string> unit_code();
+
+  // Next hybrid logical clock value, persisted in meta (call inside a write transaction).
+  Result<Hlc> next_hlc();
+
+  // Runs `body` in one BEGIN IMMEDIATE transaction with a session attached to exactly the
+  // replicated-fact tables (schema::agent_captured_tables). Before COMMIT the session's change set,
+  // if non-empty, is inserted into the outbox in the same transaction. If `body` fails, or anything
+  // before COMMIT fails, the transaction rolls back: neither the change nor its outbox row exists.
+  // Fault points: "agent.capture.after_outbox_insert" (before COMMIT), "agent.capture.after_commit".
+  Status write_captured(const std::function<Status(sql::Db&)>& body);
+
+ private:
+  Store(sql::Db db, std::string data_dir, const Clock& clock)
+      : m_db(std::move(db)), m_data_dir(std::move(data_dir)), m_clock(clock) {}
+
+  sql::Db m_db;  // first member: destroyed last, after any session or statement
+  std::string m_data_dir;
+  const Clock& m_clock;
+};
+
+}  // namespace motcua::agent

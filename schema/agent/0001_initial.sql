@@ -1,0 +1,177 @@
+-- motcua agent database, schema version 1.
+--
+-- Every table belongs to exactly one class (schema/tables.cpp lists them; tests/schema enforces it):
+--   replicated facts  dossier, dossier_event, dossier_document
+--                     insert-only, random 128-bit ids, explicit PRIMARY KEY; the only tables attached
+--                     to the session, so the only ones captured into the outbox and shipped.
+--   reference data    unit, catalog_publication, procedure, calendar_publication, calendar_day
+--                     hub-owned; applied without capture (no echo back to the hub).
+--   derived           dossier_state: a deterministic fold over the facts; never captured or shipped.
+--   local             meta, outbox, dossier_counter: this office's own bookkeeping.
+--
+-- Instants are INTEGER milliseconds since the Unix epoch (UTC); dates are TEXT 'YYYY-MM-DD';
+-- text is NFC. Citizen ids and phones are TEXT (leading zeros matter).
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE unit (
+  code          TEXT PRIMARY KEY,          -- GSO code: 5 digits for a commune, 2 for a province
+  name          TEXT NOT NULL,
+  kind          TEXT NOT NULL CHECK (kind IN ('commune', 'province', 'agency')),
+  province_code TEXT NOT NULL,
+  agency_id     TEXT NOT NULL              -- prefix of this unit's dossier codes
+) STRICT;
+
+CREATE TABLE catalog_publication (
+  version         INTEGER PRIMARY KEY,     -- numbered per publication by the province
+  published_at    INTEGER NOT NULL,
+  source          TEXT NOT NULL,           -- file name or hub publication id
+  procedure_count INTEGER NOT NULL         -- rows that changed in this publication
+) STRICT;
+
+-- One row per procedure per publication that changed it. A dossier pins (procedure_key, version);
+-- the current catalogue is the highest version of each key that is not abolished.
+CREATE TABLE procedure (
+  key                TEXT NOT NULL,        -- national code, or 'NB-…' internal id when there is none
+  version            INTEGER NOT NULL,
+  national_code      TEXT,                 -- NULL: "chưa có mã"
+  name               TEXT NOT NULL,
+  field              TEXT NOT NULL,
+  resolving_body     TEXT NOT NULL,
+  time_limit_text    TEXT NOT NULL,        -- verbatim as published
+  limit_outcome      TEXT NOT NULL CHECK (limit_outcome IN ('parsed', 'parsed_with_variants', 'text', 'empty')),
+  limit_kind         TEXT NOT NULL CHECK (limit_kind IN ('none', 'hours', 'same_day', 'same_day_15h')),
+  limit_hours        INTEGER,
+  limit_label        TEXT NOT NULL DEFAULT '',
+  limit_variants     TEXT NOT NULL DEFAULT '[]',   -- JSON array of {label, kind, hours, extends}
+  limit_notes        TEXT NOT NULL DEFAULT '[]',   -- JSON array of strings
+  fee_text           TEXT NOT NULL DEFAULT '',
+  notes              TEXT NOT NULL DEFAULT '',
+  required_documents TEXT NOT NULL DEFAULT '',
+  online_level       TEXT NOT NULL DEFAULT '',
+  source             TEXT NOT NULL DEFAULT '',
+  abolished          INTEGER NOT NULL DEFAULT 0 CHECK (abolished IN (0, 1)),
+  PRIMARY KEY (key, version)
+) STRICT;
+
+CREATE TABLE calendar_publication (
+  version      INTEGER PRIMARY KEY,
+  published_at INTEGER NOT NULL,
+  source       TEXT NOT NULL,
+  day_count    INTEGER NOT NULL
+) STRICT;
+
+-- The current calendar: replaced whole by each publication.
+CREATE TABLE calendar_day (
+  date    TEXT PRIMARY KEY,
+  kind    TEXT NOT NULL,
+  name    TEXT NOT NULL,
+  status  TEXT NOT NULL,
+  working INTEGER NOT NULL CHECK (working IN (0, 1))
+) STRICT;
+
+-- Fact: what the counter received. Inserted once, never updated.
+CREATE TABLE dossier (
+  id                   BLOB PRIMARY KEY CHECK (length(id) = 16),
+  code                 TEXT NOT NULL,      -- <agency id>-YYMMDD-NNNN
+  receiving_unit       TEXT NOT NULL,
+  resolving_unit       TEXT NOT NULL,
+  holder_unit          TEXT NOT NULL,      -- first holder; transfers are events
+  procedure_key        TEXT NOT NULL,
+  procedure_version    INTEGER NOT NULL,
+  applicant_name       TEXT NOT NULL,
+  applicant_citizen_id TEXT NOT NULL CHECK (length(applicant_citizen_id) = 12 AND applicant_citizen_id NOT GLOB '*[^0-9]*'),
+  submitter_name       TEXT NOT NULL DEFAULT '',
+  phone                TEXT NOT NULL DEFAULT '',
+  address              TEXT NOT NULL DEFAULT '',
+  channel              INTEGER NOT NULL CHECK (channel IN (1, 2, 3)),
+  received_at          INTEGER NOT NULL,   -- when the citizen handed it in (clerk's clock or back-entered)
+  entered_at           INTEGER NOT NULL,   -- when it was typed into motcua
+  due_at               INTEGER,            -- appointment given to the citizen; NULL with due_rule 'none'
+  due_rule             TEXT NOT NULL CHECK (due_rule IN ('computed', 'manual', 'none')),
+  limit_kind           TEXT NOT NULL CHECK (limit_kind IN ('none', 'hours', 'same_day', 'same_day_15h')),
+  limit_hours          INTEGER,
+  status               INTEGER NOT NULL CHECK (status IN (2, 3)),
+  clock_suspect        INTEGER NOT NULL DEFAULT 0 CHECK (clock_suspect IN (0, 1)),
+  hlc                  INTEGER NOT NULL,
+  origin_unit          TEXT NOT NULL,
+  actor                TEXT NOT NULL
+) STRICT;
+CREATE INDEX dossier_code ON dossier(code);
+
+-- Fact: something that happened to a dossier. Inserted once, never updated.
+CREATE TABLE dossier_event (
+  id          BLOB PRIMARY KEY CHECK (length(id) = 16),
+  dossier_id  BLOB NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('status', 'correction', 'transfer', 'note')),
+  from_status INTEGER,                     -- the status the actor saw
+  to_status   INTEGER,
+  at          INTEGER NOT NULL,            -- wall instant of the action (clerk's clock)
+  due_at      INTEGER,                     -- new due instant recorded by this event (resume, new appointment)
+  note        TEXT NOT NULL DEFAULT '',
+  data        TEXT NOT NULL DEFAULT '{}',  -- kind-specific JSON
+  hlc         INTEGER NOT NULL,
+  origin_unit TEXT NOT NULL,
+  actor       TEXT NOT NULL
+) STRICT;
+CREATE INDEX dossier_event_dossier ON dossier_event(dossier_id, hlc);
+
+-- Fact: a document received with the dossier (thành phần hồ sơ).
+CREATE TABLE dossier_document (
+  id          BLOB PRIMARY KEY CHECK (length(id) = 16),
+  dossier_id  BLOB NOT NULL,
+  position    INTEGER NOT NULL,
+  name        TEXT NOT NULL,
+  form        TEXT NOT NULL CHECK (form IN ('chinh', 'sao', 'photo')),
+  copies      INTEGER NOT NULL CHECK (copies > 0),
+  hlc         INTEGER NOT NULL,
+  origin_unit TEXT NOT NULL
+) STRICT;
+CREATE INDEX dossier_document_dossier ON dossier_document(dossier_id, position);
+
+-- Derived: the current state of each dossier, folded from its facts. Rebuildable at any time.
+CREATE TABLE dossier_state (
+  dossier_id           BLOB PRIMARY KEY,
+  code                 TEXT NOT NULL,
+  status               INTEGER NOT NULL,
+  holder_unit          TEXT NOT NULL,
+  receiving_unit       TEXT NOT NULL,
+  resolving_unit       TEXT NOT NULL,
+  procedure_key        TEXT NOT NULL,
+  applicant_name       TEXT NOT NULL,
+  applicant_citizen_id TEXT NOT NULL,
+  received_at          INTEGER NOT NULL,
+  due_at               INTEGER,            -- current appointment (moves after a supplement pause)
+  paused_at            INTEGER,            -- set while waiting for a supplement (status 5)
+  resolved_at          INTEGER,            -- reached 9
+  returned_at          INTEGER,            -- reached 10
+  supplement_count     INTEGER NOT NULL DEFAULT 0,
+  event_count          INTEGER NOT NULL DEFAULT 0,
+  last_hlc             INTEGER NOT NULL,
+  search_text          TEXT NOT NULL DEFAULT ''   -- folded (no diacritics, lower case, đ→d)
+) STRICT;
+CREATE INDEX dossier_state_status_due ON dossier_state(status, due_at);
+CREATE INDEX dossier_state_code ON dossier_state(code);
+CREATE INDEX dossier_state_citizen ON dossier_state(applicant_citizen_id);
+
+-- Local: every captured changeset, written in the same transaction as the change itself.
+CREATE TABLE outbox (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at     INTEGER NOT NULL,
+  schema_version INTEGER NOT NULL,         -- a batch never spans two schema versions
+  changeset      BLOB NOT NULL,
+  state          TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'acknowledged', 'quarantined', 'refused')),
+  acked_at       INTEGER
+) STRICT;
+CREATE INDEX outbox_state ON outbox(state, seq);
+
+-- Local: the daily dossier counter per receiving unit. Only ever increases.
+CREATE TABLE dossier_counter (
+  unit TEXT NOT NULL,
+  day  TEXT NOT NULL,                      -- YYMMDD of the receipt (Vietnam date)
+  last INTEGER NOT NULL,
+  PRIMARY KEY (unit, day)
+) STRICT;

@@ -1,0 +1,41 @@
+#include "schema/tables.hpp"
+
+namespace motcua::schema {
+
+const char* table_class_name(TableClass c) {
+  switch (c) {
+    case TableClass::kReplicatedFact: return "replicated fact";
+    case TableClass::kReference: return "reference";
+    case TableClass::kDerived: return "derived";
+    case TableClass::kLocal: return "local";
+  }
+  return "?";
+}
+
+const std::vector<TableInfo>& agent_tables() {
+  static const std::vector<TableInfo> tables = {
+      {"dossier", TableClass::kReplicatedFact},
+      {"dossier_event", TableClass::kReplicatedFact},
+      {"dossier_document", TableClass::kReplicatedFact},
+      {"unit", TableClass::kReference},
+      {"catalog_publication", TableClass::kReference},
+      {"procedure", TableClass::kReference},
+      {"calendar_publication", TableClass::kReference},
+      {"calendar_day", TableClass::kReference},
+      {"dossier_state", TableClass::kDerived},
+      {"meta", TableClass::kLocal},
+      {"outbox", TableClass::kLocal},
+      {"dossier_counter", TableClass::kLocal},
+  };
+  return tables;
+}
+
+std::vector<std::string> agent_captured_tables() {
+  std::vector<std::string> names;
+  for (const auto& t : agent_tables()) {
+    if (t.cls == TableClass::kReplicatedFact) names.push_back(t.name);
+  }
+  return names;
+}
+
+}  // namespace motcua::schema

@@ -1,0 +1,27 @@
+// The class of every table in the agent database. The session extension captures exactly the
+// replicated-fact tables; a test checks this list against sqlite_master and the session.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace motcua::schema {
+
+enum class TableClass {
+  kReplicatedFact,  // insert-only, captured, shipped to the hub
+  kReference,       // hub-owned, applied without capture
+  kDerived,         // folded from facts; never captured
+  kLocal,           // this replica's bookkeeping; never shipped
+};
+const char* table_class_name(TableClass c);
+
+struct TableInfo {
+  std::string name;
+  TableClass cls;
+};
+
+const std::vector<TableInfo>& agent_tables();
+// Names of the kReplicatedFact tables, in the order they are attached to the session.
+std::vector<std::string> agent_captured_tables();
+
+}  // namespace motcua::schema

@@ -1,0 +1,8 @@
+#!/bin/sh
+# README command 2: installs what is missing, builds, and runs every test (CTest).
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+"$here/scripts/install-deps.sh"
+"$here/scripts/build.sh"
+cd "$here/build"
+ctest --output-on-failure -j2 --timeout 300

@@ -1,0 +1,138 @@
+#include <catch2/catch.hpp>
+
+#include "schema/migrate.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace motcua;
+
+namespace {
+
+const std::string kM1 = "CREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT NOT NULL);";
+const std::string kM2 = "ALTER TABLE item ADD COLUMN note TEXT NOT NULL DEFAULT '';";
+const int kTestAppId = 0x54455354;
+
+std::vector<schema::Migration> first_only() { return {{1, "0001_item.sql", kM1}}; }
+std::vector<schema::Migration> both() { return {{1, "0001_item.sql", kM1}, {2, "0002_note.sql", kM2}}; }
+
+sql::Db open_db(const std::string& path) {
+  auto db = sql::Db::open(path);
+  REQUIRE(db);
+  return std::move(*db);
+}
+
+int64_t scalar(sql::Db& db, const std::string& q) {
+  auto v = sql::query_int64(db, q);
+  REQUIRE(v);
+  REQUIRE(v->has_value());
+  return **v;
+}
+
+}  // namespace
+
+TEST_CASE("a fresh agent database gets every migration, WAL and synchronous=FULL", "[schema]") {
+  test::TempDir dir;
+  sql::Db db = open_db(dir.file("agent.db"));
+  REQUIRE(schema::configure_connection(db));
+  auto r = schema::migrate(db, schema::agent_migrations(), schema::kAgentApplicationId, "agent");
+  REQUIRE(r);
+  CHECK(r->from_version == 0);
+  CHECK(r->to_version == schema::latest_version(schema::agent_migrations()));
+  CHECK(scalar(db, "PRAGMA user_version") == r->to_version);
+  CHECK(scalar(db, "PRAGMA application_id") == schema::kAgentApplicationId);
+  CHECK(scalar(db, "PRAGMA synchronous") == 2);  // FULL
+  auto mode = db.prepare("PRAGMA journal_mode");
+  REQUIRE(mode);
+  REQUIRE(*mode->step());
+  CHECK(mode->text(0) == "wal");
+}
+
+TEST_CASE("migrating an up-to-date database changes nothing", "[schema]") {
+  test::TempDir dir;
+  sql::Db db = open_db(dir.file("a.db"));
+  REQUIRE(schema::migrate(db, both(), kTestAppId, "test"));
+  auto again = schema::migrate(db, both(), kTestAppId, "test");
+  REQUIRE(again);
+  CHECK(again->from_version == 2);
+  CHECK(again->to_version == 2);
+}
+
+TEST_CASE("an older database is upgraded in place and keeps its rows", "[schema]") {
+  test::TempDir dir;
+  {
+    sql::Db db = open_db(dir.file("a.db"));
+    REQUIRE(schema::migrate(db, first_only(), kTestAppId, "test"));
+    REQUIRE(db.exec("INSERT INTO item(id, name) VALUES (1, 'Giấy khai sinh')"));
+  }
+  sql::Db db = open_db(dir.file("a.db"));
+  auto r = schema::migrate(db, both(), kTestAppId, "test");
+  REQUIRE(r);
+  CHECK(r->from_version == 1);
+  CHECK(r->to_version == 2);
+  auto st = db.prepare("SELECT name, note FROM item WHERE id = 1");
+  REQUIRE(st);
+  REQUIRE(*st->step());
+  CHECK(st->text(0) == "Giấy khai sinh");
+  CHECK(st->text(1).empty());
+}
+
+TEST_CASE("a failing migration leaves the database at the previous version", "[schema]") {
+  test::TempDir dir;
+  sql::Db db = open_db(dir.file("a.db"));
+  REQUIRE(schema::migrate(db, first_only(), kTestAppId, "test"));
+  std::vector<schema::Migration> broken = {{1, "0001_item.sql", kM1},
+                                           {2, "0002_broken.sql", "CREATE TABLE half(x); INSERT INTO missing VALUES (1);"}};
+  auto r = schema::migrate(db, broken, kTestAppId, "test");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("0002_broken.sql") != std::string::npos);
+  CHECK(scalar(db, "PRAGMA user_version") == 1);
+  CHECK(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'half'") == 0);
+}
+
+TEST_CASE("a database newer than the binary is refused and left untouched", "[schema]") {
+  test::TempDir dir;
+  {
+    sql::Db db = open_db(dir.file("a.db"));
+    REQUIRE(schema::migrate(db, both(), kTestAppId, "test"));
+    REQUIRE(db.exec("PRAGMA user_version = 3"));
+  }
+  const std::string before = test::read_file(dir.file("a.db"));
+  sql::Db db = open_db(dir.file("a.db"));
+  auto r = schema::migrate(db, both(), kTestAppId, "test");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kFailedPrecondition);
+  CHECK(r.error().message.find("version 3") != std::string::npos);
+  CHECK(r.error().hint.find("newer") != std::string::npos);
+  CHECK(test::read_file(dir.file("a.db")) == before);
+}
+
+TEST_CASE("a SQLite file from another application is refused as not a motcua database", "[schema]") {
+  test::TempDir dir;
+  {
+    sql::Db db = open_db(dir.file("other.db"));
+    REQUIRE(db.exec("CREATE TABLE customers(id INTEGER PRIMARY KEY)"));
+  }
+  sql::Db db = open_db(dir.file("other.db"));
+  auto r = schema::migrate(db, schema::agent_migrations(), schema::kAgentApplicationId, "agent");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kCorruption);
+  CHECK(r.error().message.find("not a motcua agent database") != std::string::npos);
+}
+
+TEST_CASE("a migration list with a gap in its numbering is a bug, caught before any change", "[schema]") {
+  test::TempDir dir;
+  sql::Db db = open_db(dir.file("a.db"));
+  std::vector<schema::Migration> gap = {{1, "0001_item.sql", kM1}, {3, "0003_note.sql", kM2}};
+  auto r = schema::migrate(db, gap, kTestAppId, "test");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kInternal);
+  CHECK(scalar(db, "PRAGMA user_version") == 0);
+}
+
+TEST_CASE("the agent's embedded migrations are numbered from 1 without gaps", "[schema]") {
+  const auto& m = schema::agent_migrations();
+  REQUIRE_FALSE(m.empty());
+  for (size_t i = 0; i < m.size(); ++i) {
+    CHECK(m[i].version == static_cast<int>(i) + 1);
+    CHECK_FALSE(m[i].sql.empty());
+  }
+}

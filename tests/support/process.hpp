@@ -1,0 +1,31 @@
+// Runs the real executables from tests (POSIX only: tests run on Linux). Each child gets its own
+// environment additions, stdout/stderr captured through pipes.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace motcua::test {
+
+struct ProcessResult {
+  int exit_code = -1;     // -1 when killed by a signal
+  int signal = 0;         // the signal that killed it, or 0
+  std::string out;
+  std::string err;
+};
+
+// Runs `args[0]` with `args`, waits (at most `timeout_ms`, then SIGKILL) and returns what it printed.
+ProcessResult run_process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+                          int timeout_ms = 60000);
+
+// Runs `args` and waits until its stderr contains `marker` (e.g. "fault point X reached"), then
+// kills it with SIGKILL and reaps it. Returns true if the marker was seen before the child exited
+// or `timeout_ms` passed; `err` receives what stderr carried.
+bool run_until_marker_then_sigkill(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                                   const std::string& marker, std::string& err, int timeout_ms = 30000);
+
+// Path of the motcua-agent executable under test.
+std::string agent_exe();
+
+}  // namespace motcua::test

@@ -1,0 +1,123 @@
+#include "tests/support/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace motcua::test {
+
+namespace {
+
+struct Child {
+  pid_t pid = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+};
+
+Child spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    close(out_pipe[0]); close(out_pipe[1]); close(err_pipe[0]); close(err_pipe[1]);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+  fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+  return Child{pid, out_pipe[0], err_pipe[0]};
+}
+
+// Reads what is available; returns false once both pipes are closed.
+bool pump(Child& c, std::string& out, std::string& err, int wait_ms) {
+  pollfd fds[2];
+  int n = 0;
+  if (c.out_fd >= 0) fds[n++] = {c.out_fd, POLLIN, 0};
+  if (c.err_fd >= 0) fds[n++] = {c.err_fd, POLLIN, 0};
+  if (n == 0) return false;
+  poll(fds, static_cast<nfds_t>(n), wait_ms);
+  char buf[4096];
+  for (int i = 0; i < n; ++i) {
+    if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    ssize_t r = read(fds[i].fd, buf, sizeof buf);
+    std::string& dst = fds[i].fd == c.out_fd ? out : err;
+    if (r > 0) {
+      dst.append(buf, static_cast<size_t>(r));
+    } else if (r == 0) {
+      close(fds[i].fd);
+      (fds[i].fd == c.out_fd ? c.out_fd : c.err_fd) = -1;
+    }
+  }
+  return c.out_fd >= 0 || c.err_fd >= 0;
+}
+
+void close_fds(Child& c) {
+  if (c.out_fd >= 0) close(c.out_fd);
+  if (c.err_fd >= 0) close(c.err_fd);
+  c.out_fd = c.err_fd = -1;
+}
+
+void reap(pid_t pid, ProcessResult& r) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+}
+
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                          int timeout_ms) {
+  ProcessResult r;
+  Child c = spawn(args, env);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (pump(c, r.out, r.err, 100)) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(c.pid, SIGKILL);
+      break;
+    }
+  }
+  close_fds(c);
+  reap(c.pid, r);
+  return r;
+}
+
+bool run_until_marker_then_sigkill(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                                   const std::string& marker, std::string& err, int timeout_ms) {
+  std::string out;
+  Child c = spawn(args, env);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool seen = false;
+  while (!seen && pump(c, out, err, 50)) {
+    seen = err.find(marker) != std::string::npos;
+    if (std::chrono::steady_clock::now() > deadline) break;
+  }
+  seen = seen || err.find(marker) != std::string::npos;
+  kill(c.pid, SIGKILL);
+  close_fds(c);
+  ProcessResult r;
+  reap(c.pid, r);
+  return seen && r.signal == SIGKILL;
+}
+
+std::string agent_exe() { return MOTCUA_AGENT_EXE; }
+
+}  // namespace motcua::test
