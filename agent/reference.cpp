@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/text.hpp"
+
 namespace motcua::agent {
 
 using nlohmann::json;
@@ -41,7 +43,7 @@ json variants_json(const std::vector<domain::LimitVariant>& variants) {
     json o = {{"label", v.label}, {"extends", v.extends}};
     if (v.limit) {
       o["kind"] = limit_kind_text(v.limit->kind);
-      o["hours"] = v.limit->hours;
+      if (v.limit->kind == domain::LimitKind::kWorkingHours) o["hours"] = v.limit->hours;
     }
     arr.push_back(std::move(o));
   }
@@ -241,6 +243,43 @@ Result<ProcedureRow> find_current_procedure(sql::Db& db, const std::string& key)
   out.procedure = procedure_from_row(st);
   out.version = st.int64(1);
   return out;
+}
+
+Result<std::vector<ProcedureRow>> current_procedures(sql::Db& db, const std::string& search) {
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT ") + kProcedureColumns +
+      " FROM procedure p WHERE version = (SELECT max(version) FROM procedure q WHERE q.key = p.key) AND abolished = 0 "
+      "ORDER BY key"));
+  const std::string needle = fold_for_search(search);
+  std::vector<ProcedureRow> out;
+  while (true) {
+    MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    ProcedureRow r{procedure_from_row(st), st.int64(1)};
+    if (!needle.empty() && fold_for_search(r.procedure.key + " " + r.procedure.name).find(needle) == std::string::npos) {
+      continue;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+json procedure_json(const ProcedureRow& row) {
+  const domain::Procedure& p = row.procedure;
+  const domain::ParsedTimeLimit& t = p.time_limit;
+  json limit = {{"outcome", domain::parse_outcome_name(t.outcome)},
+                {"kind", limit_kind_text(t.main.kind)},
+                {"hours", t.main.kind == domain::LimitKind::kWorkingHours ? json(t.main.hours) : json(nullptr)},
+                {"label", t.main_label},
+                {"variants", variants_json(t.variants)},
+                {"notes", t.notes}};
+  return {{"key", p.key},
+          {"national_code", p.national_code.empty() ? json(nullptr) : json(p.national_code)},
+          {"name", p.name},
+          {"field", p.field},
+          {"version", row.version},
+          {"time_limit_text", p.time_limit_text},
+          {"time_limit", limit},
+          {"fee", p.fee_text}};
 }
 
 Result<domain::Unit> load_unit(sql::Db& db, const std::string& code) {

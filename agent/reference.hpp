@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "common/error.hpp"
 #include "common/sqlite.hpp"
 #include "common/time.hpp"
@@ -58,6 +60,15 @@ struct ProcedureRow {
   int64_t version = 0;
 };
 Result<ProcedureRow> find_current_procedure(sql::Db& db, const std::string& key);
+
+// The current catalogue (newest version of each procedure, abolished ones left out), ordered by key.
+// A non-empty `search` keeps procedures whose code or name contains it, compared without diacritics
+// or case ("khai sinh" finds "Thủ tục đăng ký khai sinh", "dang ky" finds "đăng ký").
+Result<std::vector<ProcedureRow>> current_procedures(sql::Db& db, const std::string& search);
+
+// A procedure as JSON: key, national_code (null = "chưa có mã"), name, field, version, the verbatim
+// time-limit text and its parsed form {outcome, kind, hours, label, variants, notes}.
+nlohmann::json procedure_json(const ProcedureRow& row);
 
 // The unit's row from the office database. kNotFound if absent.
 Result<domain::Unit> load_unit(sql::Db& db, const std::string& code);

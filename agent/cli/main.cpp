@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {
       add_init_command(app),   add_receive_command(app), add_set_status_command(app),
       add_show_command(app),   add_list_command(app),    add_status_command(app),
+      add_procedures_command(app),
   };
   try {
     app.parse(argc, argv);
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
     std::string message = e.what();
     // CLI11 reports an unknown first word as "A subcommand is required"; name the word instead.
     if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-') {
-      message = std::string("unknown command '") + argv[1] + "'; commands: init, receive, set-status, show, list, status";
+      message = std::string("unknown command '") + argv[1] + "'; commands: init, receive, set-status, show, list, status, procedures";
     }
     return report_usage_error(message, json);
   }

@@ -35,11 +35,6 @@ ProcessResult agent(std::vector<std::string> args) {
   return run_process(args, child_env(), 30000);
 }
 
-std::string describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + " signal " + std::to_string(r.signal) + "\nstdout: " + r.out +
-         "\nstderr: " + r.err;
-}
-
 std::vector<std::string> init_args(const std::string& data) {
   return {"init", "--data", data, "--unit", "11953", "--catalog", source_path("data/tthc-commune-sample.csv"),
           "--calendar", source_path("data/holidays-vn.csv")};

@@ -34,11 +34,6 @@ ProcessResult agent(std::vector<std::string> args) {
   return run_process(args, child_env(), 30000);
 }
 
-std::string describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + " signal " + std::to_string(r.signal) + "\nstdout: " + r.out +
-         "\nstderr: " + r.err;
-}
-
 // A fresh office for unit 11953 in <temp>/office, set up from the repository's sample files.
 struct KillOffice {
   TempDir dir;

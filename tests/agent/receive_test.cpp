@@ -175,3 +175,29 @@ TEST_CASE("document specs parse name, form and count", "[receive]") {
   CHECK_FALSE(agent::parse_document_spec(":chinh:1"));
   CHECK_FALSE(agent::parse_document_spec("Tờ khai:chinh:0"));
 }
+
+TEST_CASE("a full disk fails the save with an I/O error and loses nothing already saved", "[receive][fault]") {
+  Office office;
+  auto first = office.receive();
+  // Cap the database at its current size: the next write needs a page it cannot get (SQLITE_FULL),
+  // exactly what a full disk does.
+  auto pages = sql::query_int64(office.store.db(), "PRAGMA page_count");
+  REQUIRE(pages);
+  REQUIRE(office.store.db().exec("PRAGMA max_page_count = " + std::to_string(**pages)));
+  int refused = 0;
+  for (int i = 0; i < 50 && refused == 0; ++i) {
+    auto req = request();
+    req.address = std::string(2000, 'x');
+    auto r = agent::receive(office.store, req);
+    if (!r) {
+      ++refused;
+      CHECK(r.error().code == ErrorCode::kIo);
+      CHECK(r.error().hint.find("disk is full") != std::string::npos);
+    }
+  }
+  REQUIRE(refused == 1);
+  const int64_t dossiers = count(office.store, "SELECT count(*) FROM dossier");
+  CHECK(count(office.store, "SELECT count(*) FROM outbox") == dossiers);  // every saved dossier has its outbox row
+  auto shown = agent::show_dossier(office.store, first.code);
+  REQUIRE(shown);
+}

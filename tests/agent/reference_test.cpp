@@ -181,3 +181,23 @@ TEST_CASE("init runs once per data directory", "[reference]") {
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::kFailedPrecondition);
 }
+
+TEST_CASE("the catalogue can be searched by code or by name without diacritics", "[reference]") {
+  Office office;
+  auto by_name = agent::current_procedures(office.store.db(), "dang ky khai sinh");
+  REQUIRE(by_name);
+  REQUIRE_FALSE(by_name->empty());
+  for (const auto& r : *by_name) CHECK(r.procedure.name.find("khai sinh") != std::string::npos);
+  auto by_code = agent::current_procedures(office.store.db(), "2.000815");
+  REQUIRE(by_code);
+  REQUIRE(by_code->size() == 1);
+  auto j = agent::procedure_json(by_code->front());
+  CHECK(j["time_limit"]["kind"] == "same_day_15h");
+  CHECK(j["time_limit"]["outcome"] == "parsed_with_variants");
+  auto all = agent::current_procedures(office.store.db(), "");
+  REQUIRE(all);
+  CHECK(all->size() == 41);
+  int without_code = 0;
+  for (const auto& r : *all) without_code += agent::procedure_json(r)["national_code"].is_null();
+  CHECK(without_code == 2);
+}

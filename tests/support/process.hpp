@@ -15,6 +15,9 @@ struct ProcessResult {
   std::string err;
 };
 
+// "exit N signal S" plus what the child printed, for failure messages.
+std::string describe(const ProcessResult& r);
+
 // Runs `args[0]` with `args`, waits (at most `timeout_ms`, then SIGKILL) and returns what it printed.
 ProcessResult run_process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                           int timeout_ms = 60000);
