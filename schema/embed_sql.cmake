@@ -1,12 +1,19 @@
-# Generates a C++ source defining agent_migrations() from the numbered .sql files given in
-# MIGRATION_FILES (a |-separated list) into OUTPUT. Run by CMake at build time so edits to .sql rebuild.
-set(body "#include \"schema/migrate.hpp\"\n\nnamespace motcua::schema {\n\nconst std::vector<Migration>& agent_migrations() {\n  static const std::vector<Migration> migrations = {\n")
-string(REPLACE "|" ";" MIGRATION_FILES "${MIGRATION_FILES}")
-foreach(file IN LISTS MIGRATION_FILES)
-  get_filename_component(name "${file}" NAME)
+# Generates a C++ source defining FUNCTION() -> const std::vector<Migration>& from MIGRATIONS, a
+# |-separated list of "NNNN_name.sql@file1,file2,...": migration NNNN is the concatenation of the
+# files, in order. Run by CMake at build time so edits to any .sql file rebuild the binary.
+string(REPLACE "|" ";" MIGRATIONS "${MIGRATIONS}")
+set(body "#include \"schema/migrate.hpp\"\n\nnamespace motcua::schema {\n\nconst std::vector<Migration>& ${FUNCTION}() {\n  static const std::vector<Migration> migrations = {\n")
+foreach(entry IN LISTS MIGRATIONS)
+  string(REGEX MATCH "^[^@]+" name "${entry}")
+  string(REGEX REPLACE "^[^@]+@" "" files "${entry}")
+  string(REPLACE "," ";" files "${files}")
   string(REGEX MATCH "^[0-9]+" number "${name}")
   math(EXPR version "${number}")
-  file(READ "${file}" sql)
+  set(sql "")
+  foreach(file IN LISTS files)
+    file(READ "${file}" part)
+    string(APPEND sql "${part}\n")
+  endforeach()
   string(APPEND body "      {${version}, \"${name}\", R\"motcua_sql(${sql})motcua_sql\"},\n")
 endforeach()
 string(APPEND body "  };\n  return migrations;\n}\n\n}  // namespace motcua::schema\n")

@@ -17,13 +17,17 @@ struct Migration {
   std::string_view sql;
 };
 
-// The agent's migrations, embedded from schema/agent/NNNN_*.sql at build time.
+// The agent's and the hub's migrations, embedded at build time (schema/CMakeLists.txt): migration 1
+// of each begins with schema/facts/0001_facts.sql, the replicated fact tables both sides share.
 const std::vector<Migration>& agent_migrations();
+const std::vector<Migration>& hub_migrations();
 int latest_version(const std::vector<Migration>& migrations);
 
 // application_id stamped in every motcua agent database ("MCUA"), so a foreign SQLite file is
 // refused instead of being migrated.
 constexpr int kAgentApplicationId = 0x4D435541;
+// application_id of a hub database ("MCUH").
+constexpr int kHubApplicationId = 0x4D435548;
 
 // journal_mode=WAL, synchronous=FULL, foreign_keys=ON. Fails (kIo) if WAL cannot be enabled.
 Status configure_connection(sql::Db& db);

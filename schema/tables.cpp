@@ -30,6 +30,20 @@ const std::vector<TableInfo>& agent_tables() {
   return tables;
 }
 
+const std::vector<TableInfo>& hub_tables() {
+  static const std::vector<TableInfo> tables = {
+      {"dossier", TableClass::kReplicatedFact},
+      {"dossier_event", TableClass::kReplicatedFact},
+      {"dossier_document", TableClass::kReplicatedFact},
+      {"unit", TableClass::kReference},
+      {"meta", TableClass::kLocal},
+      {"enrollment_code", TableClass::kLocal},
+      {"agent", TableClass::kLocal},
+      {"batch", TableClass::kLocal},
+  };
+  return tables;
+}
+
 std::vector<std::string> agent_captured_tables() {
   std::vector<std::string> names;
   for (const auto& t : agent_tables()) {

@@ -11,7 +11,7 @@ enum class TableClass {
   kReplicatedFact,  // insert-only, captured, shipped to the hub
   kReference,       // hub-owned, applied without capture
   kDerived,         // folded from facts; never captured
-  kLocal,           // this replica's bookkeeping; never shipped
+  kLocal,           // this replica's bookkeeping; never shipped (on the hub: hub-internal)
 };
 const char* table_class_name(TableClass c);
 
@@ -21,6 +21,7 @@ struct TableInfo {
 };
 
 const std::vector<TableInfo>& agent_tables();
+const std::vector<TableInfo>& hub_tables();
 // Names of the kReplicatedFact tables, in the order they are attached to the session.
 std::vector<std::string> agent_captured_tables();
 

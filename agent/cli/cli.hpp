@@ -1,6 +1,5 @@
 // Shared plumbing for motcua-agent commands: one file per command registers a CLI11 subcommand
-// and a function that runs it. Errors are printed as {"error":{"code","message","hint"}} on stderr
-// with --json, as text otherwise, and mapped to the documented exit codes.
+// and a function that runs it; output and exit codes come from common/cli_output.hpp.
 #pragma once
 
 #include <functional>
@@ -10,38 +9,13 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/cli_output.hpp"
 #include "common/error.hpp"
 
 namespace motcua::agent::cli {
 
-// Exit codes (documented in README.md).
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitInternal = 1,
-  kExitUsage = 2,
-  kExitInvalidInput = 3,
-  kExitNotFound = 4,
-  kExitConflict = 5,
-  kExitPrecondition = 6,
-  kExitCorruption = 7,
-  kExitIo = 8,
-  kExitUnavailable = 9,
-  kExitUnauthorized = 10,
-};
-
-int exit_code_for(ErrorCode code);
-
-// Prints `error` to stderr (JSON or text) and returns its exit code.
-int report_error(const Error& error, bool json);
-// A command-line usage error: code "usage", exit 2.
-int report_usage_error(const std::string& message, bool json);
-// Prints a JSON document to stdout.
-void print_json(const nlohmann::json& doc);
-
-struct Command {
-  CLI::App* app = nullptr;
-  std::function<int()> run;
-};
+// Exit codes, error and JSON output shared by every executable.
+using namespace motcua::cli;
 
 // Options every command that touches an office has.
 struct CommonOptions {

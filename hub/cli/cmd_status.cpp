@@ -1,0 +1,37 @@
+// motcua-hub status --data DIR [--json]
+// Every unit of the province with its agent, last contact and dossier count.
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/cli/cli.hpp"
+#include "hub/status.hpp"
+
+namespace motcua::hub::cli {
+
+Command add_status_command(CLI::App& root) {
+  auto o = std::make_shared<CommonOptions>();
+  CLI::App* app = root.add_subcommand("status", "Show every unit's agent, last contact and dossiers");
+  add_common_options(app, *o);
+  return {app, [o] {
+            auto store = HubStore::open(o->data_dir, process_clock());
+            if (!store) return report_error(store.error(), o->json);
+            auto s = hub_status(*store);
+            if (!s) return report_error(s.error(), o->json);
+            if (o->json) {
+              print_json(*s);
+              return 0;
+            }
+            std::cout << "Province " << (*s)["province"].get<std::string>() << ": " << (*s)["agents"].get<int64_t>()
+                      << " enrolled agents, " << (*s)["dossiers"].get<int64_t>() << " dossiers\n";
+            for (const auto& u : (*s)["units"]) {
+              if (u["agent_status"] == "not_enrolled" && u["dossiers"] == 0) continue;
+              std::cout << "  " << u["unit"].get<std::string>() << "  " << u["name"].get<std::string>() << "  "
+                        << u["agent_status"].get<std::string>() << "  " << u["dossiers"].get<int64_t>() << " hồ sơ\n";
+            }
+            return 0;
+          }};
+}
+
+}  // namespace motcua::hub::cli

@@ -1,0 +1,36 @@
+#include "hub/status.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace motcua::hub {
+
+using nlohmann::json;
+
+Result<json> hub_status(HubStore& store) {
+  sql::Db& db = store.db();
+  MOTCUA_ASSIGN_OR_RETURN(std::string province, store.get_meta("province"));
+  MOTCUA_ASSIGN_OR_RETURN(std::string epoch, store.get_meta("epoch"));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
+      "SELECT u.code, u.name, u.kind, a.status, a.last_seen_at, a.high_water_seq, "
+      "  (SELECT count(*) FROM dossier d WHERE d.receiving_unit = u.code) "
+      "FROM unit u LEFT JOIN agent a ON a.unit = u.code AND a.status = 'active' ORDER BY u.kind DESC, u.code"));
+  json units = json::array();
+  int64_t dossiers = 0, agents = 0;
+  while (true) {
+    MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    const bool enrolled = !st.is_null(3);
+    agents += enrolled;
+    dossiers += st.int64(6);
+    units.push_back({{"unit", st.text(0)},
+                     {"name", st.text(1)},
+                     {"kind", st.text(2)},
+                     {"agent_status", enrolled ? json(st.text(3)) : json("not_enrolled")},
+                     {"last_seen_at", st.is_null(4) ? json(nullptr) : json(format_rfc3339_vn(Instant{st.int64(4)}))},
+                     {"high_water_seq", enrolled ? json(st.int64(5)) : json(nullptr)},
+                     {"dossiers", st.int64(6)}});
+  }
+  return json{{"province", province}, {"epoch", epoch}, {"units", units}, {"dossiers", dossiers}, {"agents", agents}};
+}
+
+}  // namespace motcua::hub
