@@ -4,6 +4,7 @@
 
 #include "common/id.hpp"
 #include "domain/units.hpp"
+#include "hub/hub_keys.hpp"
 #include "schema/migrate.hpp"
 
 namespace motcua::hub {
@@ -76,7 +77,9 @@ Result<HubInitResult> init_hub(const std::string& data_dir, const std::string& p
   fs::create_directories(data_dir, ec);
   if (ec) return fail(Error::io("cannot create data directory " + data_dir + ": " + ec.message(), "choose a directory you can write to"));
   MOTCUA_ASSIGN_OR_RETURN(sql::Db db, open_migrated(path, true));
+  MOTCUA_ASSIGN_OR_RETURN(sync::KeyPair key, create_hub_key(data_dir));
   HubInitResult result;
+  result.public_key = key.public_key().base64();
   result.province_code = province_code;
   result.province_name = units.front().name;
   result.units = static_cast<int64_t>(units.size());

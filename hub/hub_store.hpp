@@ -38,9 +38,10 @@ struct HubInitResult {
   std::string province_name;
   int64_t units = 0;
   std::string epoch;  // 32 hex digits; changes when the hub is restored from a backup
+  std::string public_key;  // the hub's Ed25519 public key, base64 (private key in DIR/hub-key.pem)
 };
 
-// Creates DIR and DIR/hub.db for a province (GSO code, e.g. "33") with its units from the embedded
+// Creates DIR, DIR/hub.db and the hub's key DIR/hub-key.pem for a province (GSO code, e.g. "33") with its units from the embedded
 // lists. An unknown province changes nothing; a directory that already holds a hub is
 // kFailedPrecondition.
 Result<HubInitResult> init_hub(const std::string& data_dir, const std::string& province_code, const Clock& clock);

@@ -25,6 +25,7 @@ const std::vector<TableInfo>& agent_tables() {
       {"dossier_state", TableClass::kDerived},
       {"meta", TableClass::kLocal},
       {"outbox", TableClass::kLocal},
+      {"outbox_batch", TableClass::kLocal},
       {"dossier_counter", TableClass::kLocal},
   };
   return tables;

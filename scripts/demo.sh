@@ -1,13 +1,17 @@
 #!/bin/sh
 # README command 1: installs what is missing, builds, and runs the demo: two Hưng Yên offices
 # (Phường Phố Hiến 11953, Xã Như Quỳnh 12004) set up from the province's files, receiving dossiers
-# on their own (no network), with codes and appointments computed from the 2026 calendar.
-# The clock is pinned (MOTCUA_NOW) so the Tết break shows in the appointments.
+# on their own while the hub is down, with codes and appointments computed from the 2026 calendar;
+# then the Hưng Yên hub starts on loopback, both offices enroll and sync, and the hub holds every
+# dossier exactly once. The clock is pinned (MOTCUA_NOW) so the Tết break shows in the appointments.
+# MOTCUA_DEMO_PORT chooses the hub's loopback port (default 18440).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/install-deps.sh"
 "$here/scripts/build.sh" >/dev/null
 agent="$here/build/agent/motcua-agent"
+hub="$here/build/hub/motcua-hub"
+port="${MOTCUA_DEMO_PORT:-18440}"
 demo=$(mktemp -d "${TMPDIR:-/tmp}/motcua-demo.XXXXXX")
 catalog="$here/data/tthc-commune-sample.csv"
 calendar="$here/data/holidays-vn.csv"
@@ -64,4 +68,34 @@ step "Office status (pending changes wait in the outbox for the hub)"
 "$agent" status --data "$demo/pho-hien"
 "$agent" status --data "$demo/nhu-quynh" --json
 
+step "The provincial hub starts (Hưng Yên, 33) on 127.0.0.1:$port; both offices enroll and sync"
+"$hub" init --data "$demo/hub" --province 33
+"$hub" serve --data "$demo/hub" --listen "127.0.0.1:$port" > "$demo/hub.log" 2>&1 &
+hub_pid=$!
+trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
+ready=""
+for _ in $(seq 1 100); do
+  if grep -q "serving" "$demo/hub.log" 2>/dev/null; then ready=yes; break; fi
+  if ! kill -0 "$hub_pid" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  echo "the hub did not start:"; cat "$demo/hub.log"; exit 1
+fi
+for office in pho-hien:11953 nhu-quynh:12004; do
+  dir=${office%%:*}; unit=${office##*:}
+  code=$("$hub" enroll-code --data "$demo/hub" --unit "$unit" --json | sed -n 's/.*"code": "\([^"]*\)".*/\1/p')
+  echo "enrollment code for $unit: $code"
+  "$agent" enroll --data "$demo/$dir" --hub "http://127.0.0.1:$port" --code "$code"
+  "$agent" sync --data "$demo/$dir"
+done
+
+step "The hub's view: every office, its agent and its dossiers"
+"$hub" status --data "$demo/hub"
+
+step "A second sync sends nothing: every change arrived exactly once"
+"$agent" sync --data "$demo/pho-hien" --json
+
+kill "$hub_pid"
+wait "$hub_pid" 2>/dev/null || true
 printf '\nDemo data kept in %s\n' "$demo"

@@ -32,6 +32,8 @@ Command add_show_command(CLI::App& root);
 Command add_list_command(CLI::App& root);
 Command add_status_command(CLI::App& root);
 Command add_procedures_command(CLI::App& root);
+Command add_enroll_command(CLI::App& root);
+Command add_sync_command(CLI::App& root);
 
 // Local Vietnamese rendering for the human (non-JSON) output: "25/02/2026 10:00".
 std::string human_time(const std::string& rfc3339_or_empty);

@@ -18,5 +18,6 @@ void add_common_options(CLI::App* app, CommonOptions& options);
 Command add_init_command(CLI::App& root);
 Command add_enroll_code_command(CLI::App& root);
 Command add_status_command(CLI::App& root);
+Command add_serve_command(CLI::App& root);
 
 }  // namespace motcua::hub::cli

@@ -22,7 +22,7 @@ Command add_init_command(CLI::App& root) {
             if (!r) return report_error(r.error(), o->common.json);
             if (o->common.json) {
               print_json({{"province", r->province_code}, {"province_name", r->province_name}, {"units", r->units},
-                          {"epoch", r->epoch}});
+                          {"epoch", r->epoch}, {"public_key", r->public_key}});
             } else {
               std::cout << "Created the hub for " << r->province_name << " (" << r->province_code << ") with "
                         << r->units << " units in " << o->common.data_dir << "\n";

@@ -7,7 +7,7 @@
 --   reference data    unit, catalog_publication, procedure, calendar_publication, calendar_day
 --                     hub-owned; applied without capture (no echo back to the hub).
 --   derived           dossier_state: a deterministic fold over the facts; never captured or shipped.
---   local             meta, outbox, dossier_counter: this office's own bookkeeping.
+--   local             meta, outbox, outbox_batch, dossier_counter: this office's own bookkeeping.
 --
 -- Instants are INTEGER milliseconds since the Unix epoch (UTC); dates are TEXT 'YYYY-MM-DD';
 -- text is NFC. Citizen ids and phones are TEXT (leading zeros matter).
@@ -112,6 +112,19 @@ CREATE TABLE outbox (
   acked_at       INTEGER
 ) STRICT;
 CREATE INDEX outbox_state ON outbox(state, seq);
+
+-- Local: every batch built from the outbox, kept with its exact bytes: a batch is re-sent unchanged
+-- until the hub acknowledges it, so a lost answer can never turn into a different batch.
+CREATE TABLE outbox_batch (
+  first_seq   INTEGER PRIMARY KEY,
+  last_seq    INTEGER NOT NULL,
+  hash        BLOB NOT NULL,               -- signed hash: the next batch's previous-batch hash
+  envelope    BLOB NOT NULL,
+  created_at  INTEGER NOT NULL,
+  acked_at    INTEGER,
+  ack_status  TEXT CHECK (ack_status IN ('applied', 'duplicate', 'quarantined', 'refused')),
+  ack_reason  TEXT NOT NULL DEFAULT ''
+) STRICT;
 
 -- Local: the daily dossier counter per receiving unit. Only ever increases.
 CREATE TABLE dossier_counter (

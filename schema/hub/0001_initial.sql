@@ -57,5 +57,6 @@ CREATE TABLE batch (
   status      TEXT NOT NULL CHECK (status IN ('applied', 'quarantined', 'refused')),
   reason      TEXT NOT NULL DEFAULT '',
   size        INTEGER NOT NULL,
+  envelope    BLOB,                          -- kept while quarantined, so IT staff can retry it
   PRIMARY KEY (agent_id, first_seq)
 ) STRICT;

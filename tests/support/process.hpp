@@ -31,4 +31,29 @@ bool run_until_marker_then_sigkill(const std::vector<std::string>& args, const s
 // Path of the motcua-agent executable under test.
 std::string agent_exe();
 
+// A child left running in the background (a hub's `serve`), its stdout and stderr written to
+// files. Killed with SIGKILL and reaped on destruction if still running.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                    const std::string& output_path);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  int pid() const { return m_pid; }
+  std::string output() const;           // what it printed so far (stdout and stderr)
+  bool running();
+  // Sends `signal` and waits up to `timeout_ms` for the exit; returns the exit code (-1 if killed).
+  int stop(int signal, int timeout_ms = 10000);
+
+ private:
+  int m_pid = -1;
+  std::string m_output_path;
+  bool m_reaped = false;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_loopback_port();
+
 }  // namespace motcua::test

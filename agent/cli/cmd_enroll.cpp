@@ -1,0 +1,36 @@
+// motcua-agent enroll --data DIR --hub URL --code CODE [--json]
+// Registers this office's agent with the provincial hub using a one-time code. Works on an empty
+// data directory (it is created).
+#include <iostream>
+#include <memory>
+
+#include "agent/cli/cli.hpp"
+#include "agent/sync.hpp"
+
+namespace motcua::agent::cli {
+
+Command add_enroll_command(CLI::App& root) {
+  struct Opts {
+    CommonOptions common;
+    EnrollRequest request;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* app = root.add_subcommand("enroll", "Register this office with the provincial hub (one-time code)");
+  add_common_options(app, o->common);
+  app->add_option("--hub", o->request.hub_url, "Hub address: https://..., or http:// to a hub on this machine")->required();
+  app->add_option("--code", o->request.code, "One-time enrollment code from provincial IT, e.g. 7K3QD-M9X2A")->required();
+  return {app, [o] {
+            o->request.data_dir = o->common.data_dir;
+            auto r = enroll(o->request, process_clock());
+            if (!r) return report_error(r.error(), o->common.json);
+            if (o->common.json) {
+              print_json({{"agent_id", r->agent_id}, {"unit", r->unit}, {"unit_name", r->unit_name},
+                          {"agency_id", r->agency_id}, {"counter_last", r->counter_last}});
+            } else {
+              std::cout << "Đã kết nối văn phòng " << r->unit_name << " (" << r->unit << ") với máy chủ tỉnh.\n";
+            }
+            return 0;
+          }};
+}
+
+}  // namespace motcua::agent::cli

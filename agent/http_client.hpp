@@ -1,0 +1,42 @@
+// The agent's HTTP client (libcurl: portable to the Windows build, where it uses Schannel).
+// Every request has a connect timeout, a low-speed timeout and an overall timeout: none can hang.
+// Requests always carry an empty "Expect:" header (the hub's listener never answers
+// "100-continue"). Plain http:// is allowed only to loopback hosts (tests, the demo).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace motcua::agent {
+
+struct HttpReply {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+  int64_t bytes_sent = 0;      // request line, headers and body, as written to the socket
+  int64_t bytes_received = 0;  // status line, headers and body, as read from it
+};
+
+struct HttpTimeouts {
+  long connect_seconds = 10;
+  long low_speed_bytes_per_second = 100;  // slower than this ...
+  long low_speed_seconds = 30;            // ... for this long aborts
+  long total_seconds = 300;
+};
+
+// kInvalidInput unless `url` is https://, or http:// to 127.0.0.0/8, localhost or [::1].
+Status check_hub_url(const std::string& url);
+
+// POSTs `body` to `url`. Transport failures (refused, reset, timeout, DNS) are kUnavailable or
+// kTimeout naming the hub; any HTTP status is returned as a reply, not an error.
+Result<HttpReply> http_post(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+                            const std::string& content_type, const std::string& body, const HttpTimeouts& timeouts = {});
+
+// GETs `url` (health checks); same rules and timeouts as http_post.
+Result<HttpReply> http_get(const std::string& url, const HttpTimeouts& timeouts = {});
+
+}  // namespace motcua::agent

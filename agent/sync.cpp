@@ -1,0 +1,329 @@
+#include "agent/sync.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/reference.hpp"
+#include "common/fault.hpp"
+#include "schema/migrate.hpp"
+#include "sync-protocol/ack.hpp"
+#include "sync-protocol/changeset.hpp"
+#include "sync-protocol/envelope.hpp"
+#include "sync-protocol/keys.hpp"
+#include "sync-protocol/protocol_error.hpp"
+#include "sync-protocol/request_signature.hpp"
+
+namespace motcua::agent {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kAgentVersion = "0.1.0";
+
+std::string key_path(const std::string& data_dir) { return (fs::path(data_dir) / "agent-key.pem").string(); }
+
+Status write_private_key(const std::string& data_dir, const sync::KeyPair& key) {
+  MOTCUA_ASSIGN_OR_RETURN(std::string pem, key.private_pem());
+  const std::string path = key_path(data_dir), tmp = path + ".tmp";
+  std::error_code ec;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return fail(Error::io("cannot write " + tmp, "check the data directory's permissions"));
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+    out << pem;
+    out.flush();
+    if (!out) return fail(Error::io("cannot write " + tmp, "check free disk space"));
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return fail(Error::io("cannot create " + path + ": " + ec.message()));
+  return ok();
+}
+
+Result<sync::KeyPair> read_private_key(const std::string& data_dir) {
+  std::ifstream in(key_path(data_dir), std::ios::binary);
+  if (!in) {
+    return fail(Error::failed_precondition("this office's key " + key_path(data_dir) + " is missing",
+                                           "enroll the office again with a new code from provincial IT"));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return sync::KeyPair::from_private_pem(ss.str());
+}
+
+// Turns a hub error body into an Error for the office: what the hub said, and whether to retry.
+Error hub_error(const HttpReply& reply) {
+  json body = json::parse(reply.body, nullptr, false);
+  std::string code = "internal", message = "the hub answered HTTP " + std::to_string(reply.status), hint;
+  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+    code = body["error"].value("code", code);
+    message = body["error"].value("message", message);
+    hint = body["error"].value("hint", "");
+  }
+  const std::string text = "hub refused (" + code + "): " + message;
+  auto pc = sync::protocol_code_from_name(code);
+  if (!pc || sync::is_transient(*pc)) return Error::unavailable(text, hint.empty() ? "retry later" : hint);
+  switch (*pc) {
+    case sync::ProtocolCode::kUnknownAgent:
+    case sync::ProtocolCode::kRevokedAgent:
+    case sync::ProtocolCode::kBadSignature:
+    case sync::ProtocolCode::kEnrollmentCodeInvalid:
+    case sync::ProtocolCode::kEnrollmentCodeExpired:
+    case sync::ProtocolCode::kEnrollmentCodeUsed:
+      return Error::unauthorized(text, hint);
+    case sync::ProtocolCode::kSequenceConflict:
+    case sync::ProtocolCode::kSequenceGap:
+    case sync::ProtocolCode::kSchemaMismatch:
+      return Error::conflict(text, hint);
+    default:
+      return Error::invalid_input(text, hint);
+  }
+}
+
+Result<std::string> require_meta(Store& store, const std::string& key) {
+  MOTCUA_ASSIGN_OR_RETURN(auto v, store.get_meta(key));
+  if (!v) {
+    return fail(Error::failed_precondition("this office is not enrolled with a hub",
+                                           "enroll it: motcua-agent enroll --data " + store.data_dir() +
+                                               " --hub URL --code CODE"));
+  }
+  return *v;
+}
+
+struct PendingBatch {
+  int64_t first_seq = 0;
+  int64_t last_seq = 0;
+  sql::Blob envelope;
+  sync::Hash256 hash{};
+  sync::BatchHeader header;
+};
+
+// The unacknowledged batch if there is one, else a new batch built from the next pending rows
+// (stored before it is sent). nullopt when nothing is pending.
+Result<std::optional<PendingBatch>> next_batch(Store& store, const Id128& agent_id, const sync::KeyPair& key) {
+  sql::Db& db = store.db();
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt open, db.prepare(
+      "SELECT first_seq, last_seq, envelope, hash FROM outbox_batch WHERE acked_at IS NULL ORDER BY first_seq LIMIT 1"));
+  MOTCUA_ASSIGN_OR_RETURN(bool has_open, open.step());
+  if (has_open) {
+    PendingBatch b;
+    b.first_seq = open.int64(0);
+    b.last_seq = open.int64(1);
+    b.envelope = open.blob(2);
+    sql::Blob h = open.blob(3);
+    std::copy(h.begin(), h.end(), b.hash.begin());
+    MOTCUA_ASSIGN_OR_RETURN(b.header, [&]() -> Result<sync::BatchHeader> {
+      auto peek = sync::peek_batch_header(b.envelope);
+      if (!peek) return fail(Error::corruption("stored batch is damaged: " + peek.error().message));
+      return *peek;
+    }());
+    return std::optional<PendingBatch>(std::move(b));
+  }
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare(
+      "SELECT seq, schema_version, changeset FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1"));
+  rows.bind(1, kMaxBatchRows);
+  std::vector<sql::Blob> changesets;
+  PendingBatch b;
+  int64_t schema_version = -1;
+  size_t raw = 0;
+  while (true) {
+    MOTCUA_ASSIGN_OR_RETURN(bool row, rows.step());
+    if (!row) break;
+    if (schema_version >= 0 && rows.int64(1) != schema_version) break;  // a batch never spans two schemas
+    sql::Blob cs = rows.blob(2);
+    if (!changesets.empty() && raw + cs.size() > kMaxBatchRawBytes) break;
+    if (changesets.empty()) b.first_seq = rows.int64(0);
+    b.last_seq = rows.int64(0);
+    schema_version = rows.int64(1);
+    raw += cs.size();
+    changesets.push_back(std::move(cs));
+  }
+  if (changesets.empty()) return std::optional<PendingBatch>();
+  MOTCUA_ASSIGN_OR_RETURN(sql::Blob merged, sync::merge_changesets(changesets));
+  // The hash chain starts again at each enrollment (chain_start_seq).
+  MOTCUA_ASSIGN_OR_RETURN(auto chain_start, store.get_meta("chain_start_seq"));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt prev, db.prepare(
+      "SELECT hash FROM outbox_batch WHERE first_seq >= ?1 ORDER BY first_seq DESC LIMIT 1"));
+  prev.bind(1, static_cast<int64_t>(chain_start ? std::stoll(*chain_start) : 1));
+  MOTCUA_ASSIGN_OR_RETURN(bool has_prev, prev.step());
+  b.header.agent_id = agent_id;
+  b.header.first_seq = static_cast<uint64_t>(b.first_seq);
+  b.header.last_seq = static_cast<uint64_t>(b.last_seq);
+  if (has_prev) {
+    sql::Blob h = prev.blob(0);
+    std::copy(h.begin(), h.end(), b.header.prev_batch_hash.begin());
+  }
+  b.header.schema_version = static_cast<uint32_t>(schema_version);
+  MOTCUA_ASSIGN_OR_RETURN(sync::EncodedBatch encoded, sync::encode_batch(b.header, merged, key));
+  b.envelope = std::move(encoded.bytes);
+  b.hash = encoded.signed_hash;
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
+      "INSERT INTO outbox_batch(first_seq, last_seq, hash, envelope, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  ins.bind(1, b.first_seq).bind(2, b.last_seq).bind(3, sql::Blob(b.hash.begin(), b.hash.end())).bind(4, b.envelope)
+      .bind(5, store.clock().now().ms);
+  MOTCUA_TRY(ins.run());
+  return std::optional<PendingBatch>(std::move(b));
+}
+
+}  // namespace
+
+Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
+  MOTCUA_TRY(check_hub_url(request.hub_url));
+  if (request.code.empty()) return fail(Error::invalid_input("no enrollment code given", "pass --code XXXXX-XXXXX"));
+  // Nothing is created before the hub accepts the code: a refused enrollment leaves the disk as it was.
+  std::optional<std::string> existing_unit;
+  int64_t next_seq = 1;  // the outbox sequence the new identity's first batch starts at
+  if (fs::exists(Store::database_path(request.data_dir))) {
+    MOTCUA_ASSIGN_OR_RETURN(Store existing, Store::open(request.data_dir, false, clock));
+    MOTCUA_ASSIGN_OR_RETURN(existing_unit, existing.get_meta("unit"));
+    MOTCUA_ASSIGN_OR_RETURN(auto first_pending,
+                            sql::query_int64(existing.db(), "SELECT min(seq) FROM outbox WHERE state = 'pending'"));
+    MOTCUA_ASSIGN_OR_RETURN(auto last, sql::query_int64(existing.db(), "SELECT max(seq) FROM outbox"));
+    next_seq = first_pending ? *first_pending : last.value_or(0) + 1;
+  }
+  MOTCUA_ASSIGN_OR_RETURN(sync::KeyPair key, sync::KeyPair::generate());
+  json body = {{"code", request.code},
+               {"public_key", key.public_key().base64()},
+               {"agent_version", kAgentVersion},
+               {"schema_version", schema::latest_version(schema::agent_migrations())}};
+  // An office already set up names its unit, so a code for another unit is refused by the hub
+  // before it retires that unit's agent.
+  if (existing_unit) body["unit"] = *existing_unit;
+  body["next_seq"] = next_seq;
+  std::string url = request.hub_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  MOTCUA_ASSIGN_OR_RETURN(HttpReply reply, http_post(url + "/v1/enroll", {}, "application/json", body.dump()));
+  if (reply.status != 200) return fail(hub_error(reply));
+  json answer = json::parse(reply.body, nullptr, false);
+  auto text = [&](const char* field) { return answer.is_object() && answer.contains(field) && answer[field].is_string() ? answer[field].get<std::string>() : std::string(); };
+  EnrollResult result;
+  result.agent_id = text("agent_id");
+  result.unit = text("unit");
+  result.unit_name = text("unit_name");
+  result.agency_id = text("agency_id");
+  const std::string hub_key = text("hub_public_key");
+  auto agent_id = Id128::from_hex(result.agent_id);
+  if (!agent_id || result.unit.empty() || !sync::PublicKey::from_base64(hub_key)) {
+    return fail(Error::corruption("the hub's enrollment answer is incomplete", "check that the address is the province's motcua hub"));
+  }
+  if (existing_unit && *existing_unit != result.unit) {
+    return fail(Error::conflict("this office is set up for unit " + *existing_unit + " but the code is for unit " + result.unit,
+                                "ask provincial IT for a code for unit " + *existing_unit));
+  }
+  std::string day;
+  if (answer.contains("counter") && answer["counter"].is_object()) {
+    day = answer["counter"].value("day", "");
+    result.counter_last = answer["counter"].value("last", int64_t{0});
+  }
+  MOTCUA_ASSIGN_OR_RETURN(Store store, Store::open(request.data_dir, true, clock));
+  MOTCUA_TRY(write_private_key(request.data_dir, key));
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
+  ReferenceUpdate units;
+  if (answer.contains("units") && answer["units"].is_array()) {
+    for (const auto& u : answer["units"]) {
+      units.units.push_back({u.value("code", ""), u.value("name", ""), u.value("kind", "commune"),
+                             u.value("province_code", ""), u.value("agency_id", "")});
+    }
+  }
+  MOTCUA_TRY(apply_reference_update(store.db(), units));
+  for (const auto& [k, v] : {std::pair<std::string, std::string>{"unit", result.unit},
+                             {"agent_id", result.agent_id},
+                             {"hub_url", url},
+                             {"hub_public_key", hub_key},
+                             {"hub_epoch", text("epoch")},
+                             {"request_counter", "0"},
+                             {"chain_start_seq", std::to_string(next_seq)}}) {
+    MOTCUA_TRY(store.set_meta(k, v));
+  }
+  // Batches built for a previous identity and never acknowledged are rebuilt under the new one.
+  MOTCUA_TRY(store.db().exec("DELETE FROM outbox_batch WHERE acked_at IS NULL"));
+  if (day.size() == 6) {
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt counter, store.db().prepare(
+        "INSERT INTO dossier_counter(unit, day, last) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT(unit, day) DO UPDATE SET last = max(last, excluded.last)"));
+    counter.bind(1, result.unit).bind(2, day).bind(3, result.counter_last);
+    MOTCUA_TRY(counter.run());
+  }
+  MOTCUA_TRY(tx.commit());
+  return result;
+}
+
+Result<SyncReport> sync_outbox(Store& store) {
+  SyncReport report;
+  MOTCUA_ASSIGN_OR_RETURN(std::string agent_hex, require_meta(store, "agent_id"));
+  MOTCUA_ASSIGN_OR_RETURN(std::string hub_url, require_meta(store, "hub_url"));
+  MOTCUA_ASSIGN_OR_RETURN(std::string hub_key_text, require_meta(store, "hub_public_key"));
+  MOTCUA_ASSIGN_OR_RETURN(Id128 agent_id, Id128::from_hex(agent_hex));
+  MOTCUA_ASSIGN_OR_RETURN(sync::PublicKey hub_key, sync::PublicKey::from_base64(hub_key_text));
+  MOTCUA_ASSIGN_OR_RETURN(sync::KeyPair key, read_private_key(store.data_dir()));
+  sql::Db& db = store.db();
+  const std::string target = "/v1/batches";
+
+  while (true) {
+    std::optional<PendingBatch> batch;
+    {
+      MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+      MOTCUA_ASSIGN_OR_RETURN(batch, next_batch(store, agent_id, key));
+      MOTCUA_TRY(tx.commit());
+    }
+    if (!batch) break;
+    // A new counter for every request, on disk before the request leaves.
+    MOTCUA_ASSIGN_OR_RETURN(std::string counter_text, require_meta(store, "request_counter"));
+    const uint64_t counter = std::stoull(counter_text) + 1;
+    MOTCUA_TRY(store.set_meta("request_counter", std::to_string(counter)));
+    MOTCUA_ASSIGN_OR_RETURN(sync::SignedRequestHeaders signed_headers,
+                            sync::sign_request(key, agent_id, counter, "POST", target, batch->envelope));
+    const std::string body(batch->envelope.begin(), batch->envelope.end());
+    MOTCUA_ASSIGN_OR_RETURN(HttpReply reply,
+                            http_post(hub_url + target,
+                                      {{sync::kAgentHeader, signed_headers.agent},
+                                       {sync::kCounterHeader, signed_headers.counter},
+                                       {sync::kSignatureHeader, signed_headers.signature}},
+                                      "application/x-motcua-batch", body));
+    report.bytes_sent += static_cast<int64_t>(body.size());
+    report.wire_bytes_up += reply.bytes_sent;
+    report.wire_bytes_down += reply.bytes_received;
+    ++report.requests;
+    MOTCUA_FAULT_POINT("agent.sync.after_response");  // the hub has answered; the office has not recorded it
+    if (reply.status != 200) return fail(hub_error(reply));
+    const sync::ByteView ack_bytes(reply.body);
+    auto verified = sync::verify_ack(ack_bytes, hub_key);
+    if (!verified) return fail(Error::unauthorized("the hub's acknowledgement is not signed by the enrolled hub: " +
+                                                   verified.error().message, "check the hub address; nothing was marked sent"));
+    auto ack = sync::decode_ack(ack_bytes);
+    if (!ack) return fail(Error::corruption("the hub's acknowledgement is damaged: " + ack.error().message));
+    auto matches = sync::check_ack_matches(*ack, batch->header, batch->hash);
+    if (!matches) return fail(Error::corruption("the hub acknowledged another batch: " + matches.error().message));
+
+    const char* row_state = "acknowledged";
+    switch (ack->status) {
+      case sync::AckStatus::kApplied: ++report.applied; break;
+      case sync::AckStatus::kDuplicate: ++report.duplicate; break;
+      case sync::AckStatus::kQuarantined: ++report.quarantined; row_state = "quarantined"; report.last_reason = ack->reason; break;
+      case sync::AckStatus::kRefused: ++report.refused; row_state = "refused"; report.last_reason = ack->reason; break;
+    }
+    ++report.batches;
+    const Instant now = store.clock().now();
+    MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare(
+        "UPDATE outbox SET state = ?3, acked_at = ?4 WHERE seq BETWEEN ?1 AND ?2 AND state = 'pending'"));
+    rows.bind(1, batch->first_seq).bind(2, batch->last_seq).bind(3, row_state).bind(4, now.ms);
+    MOTCUA_TRY(rows.run());
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt b, db.prepare(
+        "UPDATE outbox_batch SET acked_at = ?2, ack_status = ?3, ack_reason = ?4 WHERE first_seq = ?1"));
+    b.bind(1, batch->first_seq).bind(2, now.ms).bind(3, sync::ack_status_name(ack->status)).bind(4, ack->reason);
+    MOTCUA_TRY(b.run());
+    MOTCUA_TRY(store.set_meta("hub_clock_offset_ms", std::to_string(ack->hub_time_ms - now.ms)));
+    MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(now.ms)));
+    MOTCUA_TRY(tx.commit());
+  }
+  MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(db, "SELECT count(*) FROM outbox WHERE state = 'pending'"));
+  report.pending_left = pending.value_or(0);
+  return report;
+}
+
+}  // namespace motcua::agent

@@ -1,0 +1,65 @@
+// Enrollment with the provincial hub and upload of the outbox (sync-protocol/PROTOCOL.md).
+//
+// Upload is exactly-once: outbox rows are grouped into a batch whose exact bytes are stored
+// (outbox_batch) before the first attempt and re-sent unchanged until the hub acknowledges them;
+// the hub answers a re-sent batch "duplicate" without applying it again. Every request carries a new
+// per-agent counter, persisted before the request leaves. Acknowledgements are verified with the
+// hub's public key received at enrollment. Acknowledged rows stay in the outbox (state
+// 'acknowledged') for the retention period.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "agent/http_client.hpp"
+#include "agent/store.hpp"
+#include "common/error.hpp"
+
+namespace motcua::agent {
+
+struct EnrollRequest {
+  std::string data_dir;  // created if missing: no init needed
+  std::string hub_url;   // https://..., or http:// to a loopback hub
+  std::string code;      // the one-time code from provincial IT
+};
+
+struct EnrollResult {
+  std::string agent_id;
+  std::string unit;
+  std::string unit_name;
+  std::string agency_id;
+  int64_t counter_last = 0;  // today's last dossier number the hub knew for the unit
+};
+
+// Generates the agent's Ed25519 key (DIR/agent-key.pem), registers it with the hub and stores the
+// agent id, the hub's address, public key and epoch, and the unit. Nothing is written before the
+// hub accepts; an office already set up sends its unit, and a code for another unit is refused.
+Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock);
+
+// Largest uncompressed change set one batch carries; a batch is retried whole, so it stays small
+// enough for a slow link. A single outbox row larger than this travels alone.
+constexpr size_t kMaxBatchRawBytes = 256 * 1024;
+constexpr int kMaxBatchRows = 500;
+
+struct SyncReport {
+  int batches = 0;
+  int applied = 0;
+  int duplicate = 0;
+  int quarantined = 0;
+  int refused = 0;
+  int64_t pending_left = 0;
+  int requests = 0;
+  int64_t bytes_sent = 0;       // request bodies (envelopes)
+  int64_t wire_bytes_up = 0;    // whole requests: request line, headers, body
+  int64_t wire_bytes_down = 0;  // whole responses
+  std::string last_reason;  // the hub's reason for a quarantined or refused batch
+};
+
+// Uploads every pending outbox row. Succeeds when the hub acknowledged everything (pending_left 0);
+// a transport or hub error stops the run and is returned (kUnavailable/kTimeout: try later;
+// kUnauthorized: enrollment problem; kConflict: the hub disagrees about the sequence).
+// kFailedPrecondition when the office is not enrolled.
+Result<SyncReport> sync_outbox(Store& store);
+
+}  // namespace motcua::agent

@@ -1,0 +1,61 @@
+// motcua-hub serve --data DIR --listen 127.0.0.1:PORT
+// Serves the protocol (health, enroll, batches) until SIGINT or SIGTERM. Binds loopback: production
+// puts nginx (TLS, limits, timeouts) in front.
+#include <iostream>
+#include <memory>
+
+#include "hub/cli/cli.hpp"
+#include "hub/http.hpp"
+#include "hub/intake.hpp"
+#include "hub/platform.hpp"
+
+namespace motcua::hub::cli {
+
+namespace {
+
+Result<HttpServerOptions> parse_listen(const std::string& listen) {
+  auto bad = [&] {
+    return fail(Error::invalid_input("--listen '" + listen + "' is not HOST:PORT", "e.g. --listen 127.0.0.1:8440"));
+  };
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad();
+  HttpServerOptions o;
+  o.host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return bad();
+  o.port = std::stoi(port);
+  if (o.port < 1 || o.port > 65535) return bad();
+  return o;
+}
+
+}  // namespace
+
+Command add_serve_command(CLI::App& root) {
+  struct Opts {
+    CommonOptions common;
+    std::string listen = "127.0.0.1:8440";
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* app = root.add_subcommand("serve", "Serve offices: enrollment and batch intake, until SIGINT/SIGTERM");
+  add_common_options(app, o->common);
+  app->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8440; keep it on loopback)");
+  return {app, [o] {
+            block_stop_signals();
+            auto options = parse_listen(o->listen);
+            if (!options) return report_error(options.error(), o->common.json);
+            auto intake = Intake::create(o->common.data_dir, process_clock());
+            if (!intake) return report_error(intake.error(), o->common.json);
+            Intake* handler = intake->get();
+            auto server = start_http_server(*options, [handler](const HttpRequest& r) { return handler->handle(r); });
+            if (!server) return report_error(server.error(), o->common.json);
+            std::cout << "motcua-hub: serving " << o->common.data_dir << " on http://" << options->host << ":"
+                      << options->port << std::endl;
+            const int sig = wait_for_stop_signal();
+            std::cout << "motcua-hub: signal " << sig << ", stopping" << std::endl;
+            auto stopped = (*server)->stop();
+            if (!stopped) return report_error(stopped.error(), o->common.json);
+            return 0;
+          }};
+}
+
+}  // namespace motcua::hub::cli

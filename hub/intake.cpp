@@ -1,0 +1,565 @@
+#include "hub/intake.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/fault.hpp"
+#include "common/sqlite.hpp"
+#include "common/text.hpp"
+#include "hub/enrollment.hpp"
+#include "hub/hub_keys.hpp"
+#include "hub/hub_store.hpp"
+#include "schema/migrate.hpp"
+#include "schema/tables.hpp"
+#include "sync-protocol/ack.hpp"
+#include "sync-protocol/envelope.hpp"
+#include "sync-protocol/keys.hpp"
+#include "sync-protocol/protocol_error.hpp"
+#include "sync-protocol/request_signature.hpp"
+#include "sync-protocol/version.hpp"
+
+namespace motcua::hub {
+
+using nlohmann::json;
+using sync::ProtocolCode;
+
+namespace {
+
+HttpResponse error_response(ProtocolCode code, const Error& e) {
+  HttpResponse r;
+  r.status = sync::http_status(code);
+  json body = {{"error",
+                {{"code", sync::protocol_code_name(code)},
+                 {"message", e.message},
+                 {"hint", e.hint},
+                 {"transient", sync::is_transient(code)}}}};
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (code == ProtocolCode::kUnavailable || code == ProtocolCode::kRateLimited) r.headers.push_back({"Retry-After", "5"});
+  return r;
+}
+
+HttpResponse error_response(const sync::ProtocolError& e) { return error_response(e.protocol, e); }
+
+// Maps a storage failure on the hub to the protocol: transient unless the request itself was wrong.
+HttpResponse storage_error(const Error& e) {
+  return error_response(e.code == ErrorCode::kUnavailable ? ProtocolCode::kUnavailable : ProtocolCode::kInternal, e);
+}
+
+HttpResponse json_response(const json& body) {
+  HttpResponse r;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+// Column positions of the fact tables, read from the hub's own schema.
+struct FactColumns {
+  std::map<std::string, int> count;                       // table -> number of columns
+  std::map<std::string, std::map<std::string, int>> at;   // table -> column -> index
+};
+
+Result<FactColumns> read_fact_columns(sql::Db& db) {
+  FactColumns out;
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT cid, name FROM pragma_table_info(?1)"));
+  for (const auto& table : schema::agent_captured_tables()) {
+    st.bind(1, table);
+    while (true) {
+      MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+      if (!row) break;
+      out.at[table][st.text(1)] = static_cast<int>(st.int64(0));
+      ++out.count[table];
+    }
+    MOTCUA_TRY(st.reset());
+  }
+  return out;
+}
+
+std::string value_text(sqlite3_value* v) {
+  if (!v) return {};
+  const unsigned char* t = sqlite3_value_text(v);
+  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_value_bytes(v))) : std::string();
+}
+
+sql::Blob value_blob(sqlite3_value* v) {
+  if (!v || sqlite3_value_type(v) != SQLITE_BLOB) return {};
+  const auto* p = static_cast<const unsigned char*>(sqlite3_value_blob(v));
+  return sql::Blob(p, p + sqlite3_value_bytes(v));
+}
+
+struct AgentRow {
+  Id128 id;
+  std::string unit;
+  sync::PublicKey key;
+  std::string status;
+  uint64_t high_water = 0;
+  sync::Hash256 last_hash{};
+  uint64_t last_counter = 0;
+};
+
+int conflict_abort(void*, int, sqlite3_changeset_iter*) { return SQLITE_CHANGESET_ABORT; }
+
+// At most `max` bytes of `text`, cut before a UTF-8 continuation byte, never inside a character.
+std::string utf8_prefix(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n);
+}
+
+}  // namespace
+
+struct Intake::Impl {
+  std::string data_dir;
+  const Clock& clock;
+  std::unique_ptr<HubStore> store;  // used only on the writer thread
+  sync::KeyPair hub_key;
+  std::string hub_public_key;
+  std::string epoch;
+  std::string province;
+  FactColumns columns;
+  uint32_t accepted_schema = 0;
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::packaged_task<HttpResponse()>> queue;
+  bool stopping = false;
+  std::thread writer;
+
+  Impl(std::string dir, const Clock& c, sync::KeyPair key) : data_dir(std::move(dir)), clock(c), hub_key(std::move(key)) {}
+
+  void writer_loop() {
+    while (true) {
+      std::packaged_task<HttpResponse()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        wake.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;
+        task = std::move(queue.front());
+        queue.pop_front();
+      }
+      task();
+    }
+  }
+
+  // Runs `fn` on the writer thread and waits for its answer.
+  HttpResponse on_writer(std::function<HttpResponse()> fn) {
+    std::packaged_task<HttpResponse()> task([fn = std::move(fn)] {
+      try {
+        return fn();
+      } catch (const std::exception& e) {
+        return error_response(ProtocolCode::kInternal, Error::internal(std::string("hub failure: ") + e.what()));
+      }
+    });
+    auto answer = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (stopping) return error_response(ProtocolCode::kUnavailable, Error::unavailable("the hub is stopping"));
+      queue.push_back(std::move(task));
+    }
+    wake.notify_one();
+    return answer.get();
+  }
+
+  HttpResponse health() {
+    return json_response({{"status", "ok"}, {"protocol", sync::kProtocolVersion}, {"epoch", epoch}, {"province", province}});
+  }
+
+  HttpResponse enroll(const HttpRequest& req);
+  HttpResponse enroll_on_writer(const std::string& code, const sync::PublicKey& key, const std::string& agent_version,
+                                int64_t schema_version, const std::string& expected_unit, int64_t next_seq);
+  HttpResponse batch(const HttpRequest& req);
+  HttpResponse batch_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred);
+  Result<AgentRow> load_agent(const Id128& id);
+  Result<std::optional<std::string>> authorize(const sql::Blob& changeset, const std::string& unit);
+};
+
+Result<std::unique_ptr<Intake>> Intake::create(const std::string& data_dir, const Clock& clock) {
+  MOTCUA_ASSIGN_OR_RETURN(HubStore store, HubStore::open(data_dir, clock));
+  MOTCUA_ASSIGN_OR_RETURN(sync::KeyPair key, load_hub_key(data_dir));
+  auto impl = std::make_unique<Impl>(data_dir, clock, std::move(key));
+  impl->hub_public_key = impl->hub_key.public_key().base64();
+  MOTCUA_ASSIGN_OR_RETURN(impl->epoch, store.get_meta("epoch"));
+  MOTCUA_ASSIGN_OR_RETURN(impl->province, store.get_meta("province"));
+  MOTCUA_ASSIGN_OR_RETURN(impl->columns, read_fact_columns(store.db()));
+  impl->accepted_schema = static_cast<uint32_t>(schema::latest_version(schema::agent_migrations()));
+  impl->store = std::make_unique<HubStore>(std::move(store));
+  Impl* raw = impl.get();
+  impl->writer = std::thread([raw] { raw->writer_loop(); });
+  return std::unique_ptr<Intake>(new Intake(std::move(impl)));
+}
+
+Intake::Intake(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+Intake::~Intake() {
+  {
+    std::lock_guard<std::mutex> lock(m_impl->mutex);
+    m_impl->stopping = true;
+  }
+  m_impl->wake.notify_all();
+  if (m_impl->writer.joinable()) m_impl->writer.join();
+}
+
+HttpResponse Intake::handle(const HttpRequest& req) {
+  std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == "/v1/health" && req.method == "GET") return m_impl->health();
+  if (path == "/v1/enroll" && req.method == "POST") return m_impl->enroll(req);
+  if (path == "/v1/batches" && req.method == "POST") return m_impl->batch(req);
+  if (path == "/v1/health" || path == "/v1/enroll" || path == "/v1/batches") {
+    HttpResponse r = error_response(ProtocolCode::kBadRequest,
+                                    Error::invalid_input("method " + req.method + " not allowed on " + path));
+    r.status = 405;
+    return r;
+  }
+  HttpResponse r = error_response(ProtocolCode::kBadRequest, Error::not_found("no endpoint " + path));
+  r.status = 404;
+  return r;
+}
+
+HttpResponse Intake::Impl::enroll(const HttpRequest& req) {
+  json body = json::parse(req.body, nullptr, false);
+  if (!body.is_object() || !body.contains("code") || !body["code"].is_string() || !body.contains("public_key") ||
+      !body["public_key"].is_string()) {
+    return error_response(ProtocolCode::kBadRequest,
+                          Error::invalid_input("enrollment needs a JSON object with string fields code and public_key"));
+  }
+  auto key = sync::PublicKey::from_base64(body["public_key"].get<std::string>());
+  if (!key) return error_response(ProtocolCode::kBadRequest, key.error());
+  std::string code = body["code"].get<std::string>();
+  std::string version = body.value("agent_version", "");
+  int64_t schema_version = body.value("schema_version", int64_t{0});
+  if (schema_version != static_cast<int64_t>(accepted_schema)) {
+    return error_response(ProtocolCode::kSchemaMismatch,
+                          Error::invalid_input("agent schema version " + std::to_string(schema_version) +
+                                                   " is not the hub's " + std::to_string(accepted_schema),
+                                               "install the motcua agent version that matches the province's hub"));
+  }
+  std::string unit = body.contains("unit") && body["unit"].is_string() ? body["unit"].get<std::string>() : "";
+  int64_t next_seq = 1;
+  if (body.contains("next_seq")) {
+    if (!body["next_seq"].is_number_integer() || body["next_seq"].get<int64_t>() < 1) {
+      return error_response(ProtocolCode::kBadRequest, Error::invalid_input("next_seq must be an integer >= 1"));
+    }
+    next_seq = body["next_seq"].get<int64_t>();
+  }
+  return on_writer([this, code, k = *key, version, schema_version, unit, next_seq] {
+    return enroll_on_writer(code, k, version, schema_version, unit, next_seq);
+  });
+}
+
+HttpResponse Intake::Impl::enroll_on_writer(const std::string& code, const sync::PublicKey& key,
+                                            const std::string& agent_version, int64_t schema_version,
+                                            const std::string& expected_unit, int64_t next_seq) {
+  sql::Db& db = store->db();
+  const Instant now = clock.now();
+  const Id128 agent_id = Id128::random();
+  auto tx = sql::Transaction::begin_immediate(db);
+  if (!tx) return storage_error(tx.error());
+  auto unit = consume_enrollment_code(db, code, agent_id, now);
+  if (!unit) {
+    const std::string& m = unit.error().message;
+    ProtocolCode pc = m.rfind("enrollment_code_used", 0) == 0      ? ProtocolCode::kEnrollmentCodeUsed
+                      : m.rfind("enrollment_code_expired", 0) == 0 ? ProtocolCode::kEnrollmentCodeExpired
+                                                                   : ProtocolCode::kEnrollmentCodeInvalid;
+    Error e = unit.error();
+    if (auto colon = e.message.find(": "); colon != std::string::npos && e.message.rfind("enrollment_code_", 0) == 0) {
+      e.message = e.message.substr(colon + 2);  // the protocol code travels in its own field
+    }
+    return error_response(pc, e);
+  }
+  if (!expected_unit.empty() && *unit != expected_unit) {
+    // Nothing is committed: the code stays usable for the office it was issued to.
+    return error_response(ProtocolCode::kEnrollmentCodeInvalid,
+                          Error::unauthorized("this code was issued for unit " + *unit + " but the office is unit " +
+                                                  expected_unit,
+                                              "ask provincial IT for a code for unit " + expected_unit));
+  }
+  auto run = [&]() -> Result<json> {
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt retire, db.prepare(
+        "UPDATE agent SET status = 'retired', retired_at = ?2 WHERE unit = ?1 AND status = 'active'"));
+    retire.bind(1, *unit).bind(2, now.ms);
+    MOTCUA_TRY(retire.run());
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
+        "INSERT INTO agent(id, unit, public_key, status, enrolled_at, agent_version, schema_version, high_water_seq) "
+        "VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6, ?7)"));
+    ins.bind(1, agent_id.blob()).bind(2, *unit).bind(3, sql::Blob(key.bytes.begin(), key.bytes.end())).bind(4, now.ms)
+        .bind(5, agent_version).bind(6, schema_version).bind(7, next_seq - 1);
+    MOTCUA_TRY(ins.run());
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt u, db.prepare("SELECT name, agency_id, kind, province_code FROM unit WHERE code = ?1"));
+    u.bind(1, *unit);
+    MOTCUA_ASSIGN_OR_RETURN(bool found, u.step());
+    if (!found) return fail(Error::internal("enrollment code for unknown unit " + *unit));
+    const std::string agency = u.text(1);
+    // Today's last dossier number the hub knows for the unit, so a replacement agent continues it.
+    const Date today = vn_date(now);
+    char day[8];
+    std::snprintf(day, sizeof day, "%02d%02d%02d", today.year % 100, today.month, today.day);
+    const std::string prefix = agency + "-" + day + "-";
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt last, db.prepare(
+        "SELECT coalesce(max(CAST(substr(code, ?2) AS INTEGER)), 0) FROM dossier "
+        "WHERE receiving_unit = ?1 AND substr(code, 1, ?3) = ?4"));
+    last.bind(1, *unit).bind(2, static_cast<int64_t>(prefix.size() + 1)).bind(3, static_cast<int64_t>(prefix.size()))
+        .bind(4, prefix);
+    MOTCUA_ASSIGN_OR_RETURN(bool has_last, last.step());
+    const int64_t counter = has_last ? last.int64(0) : 0;
+    json unit_json = {{"code", *unit}, {"name", u.text(0)}, {"agency_id", agency}, {"kind", u.text(2)},
+                      {"province_code", u.text(3)}};
+    return json{{"agent_id", agent_id.hex()},
+                {"unit", *unit},
+                {"unit_name", u.text(0)},
+                {"agency_id", agency},
+                {"units", json::array({unit_json})},
+                {"hub_public_key", hub_public_key},
+                {"epoch", epoch},
+                {"hub_time", format_rfc3339_vn(now)},
+                {"counter", {{"day", day}, {"last", counter}}}};
+  };
+  auto answer = run();
+  if (!answer) return storage_error(answer.error());
+  auto committed = tx->commit();
+  if (!committed) return storage_error(committed.error());
+  return json_response(*answer);
+}
+
+Result<AgentRow> Intake::Impl::load_agent(const Id128& id) {
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, store->db().prepare(
+      "SELECT unit, public_key, status, high_water_seq, last_batch_hash, last_request_counter FROM agent WHERE id = ?1"));
+  st.bind(1, id.blob());
+  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return fail(Error::not_found("agent " + id.hex() + " is not enrolled at this hub"));
+  AgentRow a;
+  a.id = id;
+  a.unit = st.text(0);
+  MOTCUA_ASSIGN_OR_RETURN(a.key, sync::PublicKey::from_bytes(st.blob(1)));
+  a.status = st.text(2);
+  a.high_water = static_cast<uint64_t>(st.int64(3));
+  sql::Blob h = st.blob(4);
+  if (h.size() == a.last_hash.size()) std::copy(h.begin(), h.end(), a.last_hash.begin());
+  a.last_counter = static_cast<uint64_t>(st.int64(5));
+  return a;
+}
+
+// Checks every row against what the agent's unit may write. nullopt: all allowed; otherwise the
+// reason the batch is refused.
+Result<std::optional<std::string>> Intake::Impl::authorize(const sql::Blob& changeset, const std::string& unit) {
+  sqlite3_changeset_iter* raw = nullptr;
+  int rc = sqlite3changeset_start(&raw, static_cast<int>(changeset.size()), const_cast<unsigned char*>(changeset.data()));
+  sql::ChangesetIterHandle it(raw);
+  if (rc != SQLITE_OK) return fail(Error::corruption("cannot read the change set"));
+  std::set<sql::Blob> new_dossiers;
+  struct Pending {
+    std::string table;
+    sql::Blob dossier_id;
+  };
+  std::vector<Pending> needs_dossier;
+  while (sqlite3changeset_next(it.get()) == SQLITE_ROW) {
+    const char* table_c = nullptr;
+    int ncol = 0, op = 0, indirect = 0;
+    sqlite3changeset_op(it.get(), &table_c, &ncol, &op, &indirect);
+    const std::string table = table_c;
+    auto cols = columns.at.find(table);
+    if (cols == columns.at.end()) return std::optional<std::string>("table " + table + " may not be written by an office");
+    if (op != SQLITE_INSERT) return std::optional<std::string>("facts are insert-only: an update or delete of " + table);
+    if (ncol != columns.count[table]) {
+      return std::optional<std::string>("table " + table + " has " + std::to_string(ncol) + " columns in the batch but " +
+                                        std::to_string(columns.count[table]) + " at the hub");
+    }
+    auto get = [&](const char* column) {
+      sqlite3_value* v = nullptr;
+      sqlite3changeset_new(it.get(), cols->second.at(column), &v);
+      return v;
+    };
+    const std::string origin = value_text(get("origin_unit"));
+    if (origin != unit) return std::optional<std::string>(table + " row claims origin unit " + origin + ", not " + unit);
+    if (table == "dossier") {
+      if (value_text(get("receiving_unit")) != unit) {
+        return std::optional<std::string>("a dossier received by another unit (" + value_text(get("receiving_unit")) + ")");
+      }
+      new_dossiers.insert(value_blob(get("id")));
+    } else {
+      needs_dossier.push_back({table, value_blob(get("dossier_id"))});
+    }
+  }
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt owned, store->db().prepare(
+      "SELECT 1 FROM dossier WHERE id = ?1 AND (receiving_unit = ?2 OR holder_unit = ?2)"));
+  for (const auto& p : needs_dossier) {
+    if (new_dossiers.count(p.dossier_id)) continue;
+    owned.bind(1, p.dossier_id).bind(2, unit);
+    MOTCUA_ASSIGN_OR_RETURN(bool ok_row, owned.step());
+    MOTCUA_TRY(owned.reset());
+    if (!ok_row) return std::optional<std::string>(p.table + " row for a dossier unit " + unit + " never received or held");
+  }
+  return std::optional<std::string>();
+}
+
+HttpResponse Intake::Impl::batch(const HttpRequest& req) {
+  if (req.header("content-type") != "application/x-motcua-batch") {
+    HttpResponse r = error_response(ProtocolCode::kBadRequest,
+                                    Error::invalid_input("a batch must be sent as Content-Type application/x-motcua-batch"));
+    r.status = 415;
+    return r;
+  }
+  auto cred = sync::parse_request_headers(req.header("x-motcua-agent"), req.header("x-motcua-counter"),
+                                          req.header("x-motcua-signature"));
+  if (!cred) return error_response(cred.error());
+  return on_writer([this, &req, c = *cred] { return batch_on_writer(req, c); });
+}
+
+HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred) {
+  sql::Db& db = store->db();
+  auto agent = load_agent(cred.agent_id);
+  if (!agent) return error_response(ProtocolCode::kUnknownAgent, agent.error());
+  if (agent->status != "active") {
+    return error_response(ProtocolCode::kRevokedAgent,
+                          Error::unauthorized("agent " + cred.agent_id.hex() + " is " + agent->status +
+                                                  (agent->status == "retired" ? " (a newer agent enrolled for its unit)" : ""),
+                                              "enroll this office again with a new code from provincial IT"));
+  }
+  const sync::ByteView body(req.body);
+  auto signed_ok = sync::verify_request(cred, agent->key, req.method, req.target, body);
+  if (!signed_ok) return error_response(signed_ok.error());
+  if (cred.counter <= agent->last_counter) {
+    return error_response(ProtocolCode::kBadSignature,
+                          Error::unauthorized("request counter " + std::to_string(cred.counter) +
+                                                  " was already used (last " + std::to_string(agent->last_counter) + "): a replay",
+                                              "the agent signs every request with a new counter"));
+  }
+  // Framing and the batch signature before any decompression (PROTOCOL.md 7.2 step 4).
+  auto peeked = sync::peek_batch_header(body);
+  if (!peeked) return error_response(peeked.error());
+  const sync::BatchHeader h = *peeked;
+  if (h.agent_id != cred.agent_id) {
+    return error_response(ProtocolCode::kBadRequest, Error::invalid_input("the batch names another agent than the request"));
+  }
+  auto batch_signed = sync::verify_batch(body, agent->key);
+  if (!batch_signed) return error_response(batch_signed.error());
+  auto schema_ok = sync::check_schema(h, accepted_schema);
+  if (!schema_ok) return error_response(schema_ok.error());
+  auto hashed = sync::batch_hash(body);
+  if (!hashed) return error_response(hashed.error());
+  const sync::Hash256 batch_hash = *hashed;
+
+  const Instant now = clock.now();
+  auto tx = sql::Transaction::begin_immediate(db);
+  if (!tx) return storage_error(tx.error());
+  auto bump_counter = [&]() -> Status {
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
+        "UPDATE agent SET last_request_counter = ?2, last_seen_at = ?3 WHERE id = ?1"));
+    st.bind(1, cred.agent_id.blob()).bind(2, static_cast<int64_t>(cred.counter)).bind(3, now.ms);
+    return st.run();
+  };
+  auto sign_ack = [&](sync::AckStatus status, const std::string& reason) -> HttpResponse {
+    sync::Ack ack;
+    ack.agent_id = h.agent_id;
+    ack.first_seq = h.first_seq;
+    ack.last_seq = h.last_seq;
+    ack.batch_hash = batch_hash;
+    ack.status = status;
+    ack.hub_time_ms = now.ms;
+    ack.reason = utf8_prefix(reason, sync::kMaxAckReason);
+    auto bytes = sync::encode_ack(ack, hub_key);
+    if (!bytes) return storage_error(bytes.error());
+    HttpResponse r;
+    r.content_type = "application/x-motcua-ack";
+    r.body.assign(bytes->begin(), bytes->end());
+    return r;
+  };
+
+  if (h.last_seq <= agent->high_water) {
+    // Already answered: the same bytes are a duplicate, anything else conflicts.
+    auto st = db.prepare("SELECT hash FROM batch WHERE agent_id = ?1 AND first_seq = ?2 AND last_seq = ?3");
+    if (!st) return storage_error(st.error());
+    st->bind(1, h.agent_id.blob()).bind(2, static_cast<int64_t>(h.first_seq)).bind(3, static_cast<int64_t>(h.last_seq));
+    auto row = st->step();
+    if (!row) return storage_error(row.error());
+    const sql::Blob known = *row ? st->blob(0) : sql::Blob();
+    const sql::Blob hash(batch_hash.begin(), batch_hash.end());
+    if (known != hash) {
+      return error_response(ProtocolCode::kSequenceConflict,
+                            Error::conflict("sequence " + std::to_string(h.first_seq) + "-" + std::to_string(h.last_seq) +
+                                                " was already received with other content",
+                                            "the office's outbox and the hub disagree: provincial IT must look at this agent"));
+    }
+    auto bumped = bump_counter();
+    if (!bumped) return storage_error(bumped.error());
+    auto committed = tx->commit();
+    if (!committed) return storage_error(committed.error());
+    return sign_ack(sync::AckStatus::kDuplicate, "");
+  }
+  if (h.first_seq != agent->high_water + 1) {
+    HttpResponse gap = error_response(
+        ProtocolCode::kSequenceGap,
+        Error::conflict("batch starts at " + std::to_string(h.first_seq) + " but the hub holds up to " +
+                            std::to_string(agent->high_water),
+                        "the agent re-sends from sequence " + std::to_string(agent->high_water + 1)));
+    json with_expected = json::parse(gap.body);
+    with_expected["error"]["expected_first_seq"] = agent->high_water + 1;
+    gap.body = with_expected.dump();
+    return gap;
+  }
+  if (h.prev_batch_hash != agent->last_hash) {
+    return error_response(ProtocolCode::kSequenceConflict,
+                          Error::conflict("the batch does not follow the last batch the hub received from this agent"));
+  }
+
+  MOTCUA_FAULT_POINT("hub.writer.before_apply");
+  sync::AckStatus status = sync::AckStatus::kApplied;
+  std::string reason;
+  // The signature proved the agent sent these bytes: a payload that does not decode is the agent's
+  // defect, refused in sequence so it cannot block the office's queue (PROTOCOL.md 7.2 step 6).
+  auto decoded = sync::decode_batch(body);
+  std::optional<std::string> refusal_reason;
+  if (!decoded) {
+    refusal_reason = "the batch payload cannot be decoded: " + decoded.error().message;
+  } else {
+    auto refusal = authorize(decoded->changeset, agent->unit);
+    if (!refusal) return storage_error(refusal.error());
+    refusal_reason = *refusal;
+  }
+  if (refusal_reason) {
+    status = sync::AckStatus::kRefused;
+    reason = *refusal_reason;
+  } else {
+    int rc = sqlite3changeset_apply_v2(db.get(), static_cast<int>(decoded->changeset.size()),
+                                       decoded->changeset.data(), nullptr, conflict_abort, nullptr, nullptr, nullptr, 0);
+    if (rc == SQLITE_ABORT || rc == SQLITE_CONSTRAINT) {
+      status = sync::AckStatus::kQuarantined;
+      reason = "a row conflicts with what the hub holds (same id, other content)";
+    } else if (rc != SQLITE_OK) {
+      return storage_error(sql::error_from_sqlite(rc, db.get(), "applying batch"));
+    }
+  }
+  auto record = [&]() -> Status {
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt up, db.prepare(
+        "UPDATE agent SET high_water_seq = ?2, last_batch_hash = ?3, last_request_counter = ?4, last_seen_at = ?5 "
+        "WHERE id = ?1"));
+    up.bind(1, h.agent_id.blob()).bind(2, static_cast<int64_t>(h.last_seq))
+        .bind(3, sql::Blob(batch_hash.begin(), batch_hash.end()))
+        .bind(4, static_cast<int64_t>(cred.counter)).bind(5, now.ms);
+    MOTCUA_TRY(up.run());
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
+        "INSERT INTO batch(agent_id, first_seq, last_seq, hash, received_at, status, reason, size, envelope) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    ins.bind(1, h.agent_id.blob()).bind(2, static_cast<int64_t>(h.first_seq)).bind(3, static_cast<int64_t>(h.last_seq))
+        .bind(4, sql::Blob(batch_hash.begin(), batch_hash.end())).bind(5, now.ms)
+        .bind(6, sync::ack_status_name(status)).bind(7, reason).bind(8, static_cast<int64_t>(req.body.size()));
+    if (status == sync::AckStatus::kQuarantined) ins.bind(9, sql::Blob(req.body.begin(), req.body.end()));
+    else ins.bind_null(9);
+    return ins.run();
+  };
+  auto recorded = record();
+  if (!recorded) return storage_error(recorded.error());
+  auto committed = tx->commit();
+  if (!committed) return storage_error(committed.error());
+  return sign_ack(status, reason);
+}
+
+}  // namespace motcua::hub

@@ -1,0 +1,99 @@
+#include "tests/integration/hub_fixture.hpp"
+
+#include <csignal>
+#include <chrono>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "agent/http_client.hpp"
+
+namespace motcua::test {
+
+const char* const kTestNow = "2026-03-02T09:00:00+07:00";
+
+std::map<std::string, std::string> child_env(const std::string& fault) {
+  return {{"MOTCUA_NOW", kTestNow}, {"MOTCUA_FAULT", fault}, {"MOTCUA_ACTOR", "test-clerk"}};
+}
+
+std::string hub_exe() { return MOTCUA_HUB_EXE; }
+
+ProcessResult hub_cmd(std::vector<std::string> args) {
+  args.insert(args.begin(), hub_exe());
+  return run_process(args, child_env(), 30000);
+}
+
+ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault) {
+  args.insert(args.begin(), agent_exe());
+  return run_process(args, child_env(fault), 60000);
+}
+
+int64_t count_rows(const std::string& db_path, const std::string& sql) {
+  auto db = sql::Db::open(db_path, sql::Db::Options{false, true, 5000});
+  REQUIRE(db);
+  auto n = sql::query_int64(*db, sql);
+  REQUIRE(n);
+  return n->value_or(0);
+}
+
+Hub::Hub(const TempDir& dir, const std::string& fault) : m_data(dir.file("hub")) {
+  auto init = hub_cmd({"init", "--data", m_data, "--province", "33", "--json"});
+  INFO(describe(init));
+  REQUIRE(init.exit_code == 0);
+  const int port = free_loopback_port();
+  m_url = "http://127.0.0.1:" + std::to_string(port);
+  m_process = std::make_unique<BackgroundProcess>(
+      std::vector<std::string>{hub_exe(), "serve", "--data", m_data, "--listen", "127.0.0.1:" + std::to_string(port)},
+      child_env(fault), dir.file("hub.log"));
+  // Readiness: poll the health endpoint (bounded), never a fixed sleep.
+  for (int i = 0; i < 200; ++i) {
+    auto r = agent::http_get(m_url + "/v1/health", agent::HttpTimeouts{2, 1, 2, 2});
+    if (r && r->status == 200) return;
+    if (!m_process->running()) FAIL("hub exited: " << m_process->output());
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  FAIL("hub did not become ready: " << m_process->output());
+}
+
+Hub::~Hub() { stop(); }
+
+void Hub::stop() {
+  if (m_process) m_process->stop(SIGTERM);
+}
+
+std::string Hub::enroll_code(const std::string& unit) {
+  auto r = hub_cmd({"enroll-code", "--data", m_data, "--unit", unit, "--json"});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.out)["code"].get<std::string>();
+}
+
+Office::Office(const TempDir& dir, const std::string& name, const std::string& unit) : m_data(dir.file(name)) {
+  auto r = agent_cmd({"init", "--data", m_data, "--unit", unit, "--catalog", source_path("data/tthc-commune-sample.csv"),
+                      "--calendar", source_path("data/holidays-vn.csv")});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+}
+
+std::string Office::receive(const std::string& applicant, const std::string& citizen_id) {
+  auto r = agent_cmd({"receive", "--data", m_data, "--procedure", "2.001019", "--applicant", applicant, "--citizen-id",
+                      citizen_id, "--document", "Tờ khai:chinh:1", "--document", "CCCD:photo:1", "--json"});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.out)["code"].get<std::string>();
+}
+
+void Office::set_status(const std::string& code, int status) {
+  auto r = agent_cmd({"set-status", "--data", m_data, code, "--status", std::to_string(status)});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+}
+
+ProcessResult Office::enroll(const Hub& hub, const std::string& code) {
+  return agent_cmd({"enroll", "--data", m_data, "--hub", hub.url(), "--code", code, "--json"});
+}
+
+ProcessResult Office::sync(const std::string& fault) { return agent_cmd({"sync", "--data", m_data, "--json"}, fault); }
+
+}  // namespace motcua::test

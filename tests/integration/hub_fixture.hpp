@@ -1,0 +1,56 @@
+// A real hub (`motcua-hub serve` on a free loopback port, its own data dir) and real offices
+// (`motcua-agent` commands) for end-to-end tests. Every child runs with the same pinned clock.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/sqlite.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace motcua::test {
+
+extern const char* const kTestNow;  // 2026-03-02T09:00:00+07:00
+
+std::map<std::string, std::string> child_env(const std::string& fault = "");
+std::string hub_exe();
+ProcessResult hub_cmd(std::vector<std::string> args);
+ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault = "");
+int64_t count_rows(const std::string& db_path, const std::string& sql);
+
+class Hub {
+ public:
+  explicit Hub(const TempDir& dir, const std::string& fault = "");
+  ~Hub();
+  const std::string& url() const { return m_url; }
+  const std::string& data() const { return m_data; }
+  std::string db_path() const { return m_data + "/hub.db"; }
+  std::string enroll_code(const std::string& unit);
+  BackgroundProcess& process() { return *m_process; }
+  void stop();
+
+ private:
+  std::string m_data;
+  std::string m_url;
+  std::unique_ptr<BackgroundProcess> m_process;
+};
+
+// An office set up from the sample files in DIR/<name> (not enrolled).
+class Office {
+ public:
+  Office(const TempDir& dir, const std::string& name, const std::string& unit);
+  const std::string& data() const { return m_data; }
+  std::string db_path() const { return m_data + "/agent.db"; }
+  std::string receive(const std::string& applicant, const std::string& citizen_id = "033198001234");
+  void set_status(const std::string& code, int status);
+  ProcessResult enroll(const Hub& hub, const std::string& code);
+  ProcessResult sync(const std::string& fault = "");
+
+ private:
+  std::string m_data;
+};
+
+}  // namespace motcua::test

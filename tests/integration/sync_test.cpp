@@ -1,0 +1,367 @@
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/http_client.hpp"
+#include "sync-protocol/changeset.hpp"
+#include "sync-protocol/envelope.hpp"
+#include "sync-protocol/keys.hpp"
+#include "sync-protocol/request_signature.hpp"
+#include "tests/integration/hub_fixture.hpp"
+
+using namespace motcua;
+using namespace motcua::test;
+using nlohmann::json;
+
+namespace {
+
+std::set<std::string> ids(const std::string& db, const std::string& table) {
+  auto conn = sql::Db::open(db, sql::Db::Options{false, true, 5000});
+  REQUIRE(conn);
+  auto st = conn->prepare("SELECT hex(id) FROM " + table);
+  REQUIRE(st);
+  std::set<std::string> out;
+  while (*st->step()) out.insert(st->text(0));
+  return out;
+}
+
+std::string meta(const std::string& db, const std::string& key) {
+  auto conn = sql::Db::open(db, sql::Db::Options{false, true, 5000});
+  REQUIRE(conn);
+  auto st = conn->prepare("SELECT value FROM meta WHERE key = ?1");
+  REQUIRE(st);
+  st->bind(1, key);
+  REQUIRE(*st->step());
+  return st->text(0);
+}
+
+// The office's identity, read from its data directory, to play a (possibly hostile) client.
+struct Identity {
+  Id128 agent_id;
+  sync::KeyPair key;
+};
+
+Identity identity_of(const Office& office) {
+  auto id = Id128::from_hex(meta(office.db_path(), "agent_id"));
+  REQUIRE(id);
+  auto key = sync::KeyPair::from_private_pem(read_file(office.data() + "/agent-key.pem"));
+  REQUIRE(key);
+  return {*id, std::move(*key)};
+}
+
+// A batch of the office's pending outbox rows, as the agent would build it next.
+sql::Blob batch_from_pending(const Office& office, const Identity& who, uint64_t first, uint64_t last,
+                             const sync::Hash256& prev) {
+  auto conn = sql::Db::open(office.db_path(), sql::Db::Options{false, true, 5000});
+  REQUIRE(conn);
+  auto st = conn->prepare("SELECT changeset FROM outbox WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq");
+  REQUIRE(st);
+  st->bind(1, static_cast<int64_t>(first)).bind(2, static_cast<int64_t>(last));
+  std::vector<sql::Blob> parts;
+  while (*st->step()) parts.push_back(st->blob(0));
+  REQUIRE_FALSE(parts.empty());
+  auto merged = sync::merge_changesets(parts);
+  REQUIRE(merged);
+  sync::BatchHeader h;
+  h.agent_id = who.agent_id;
+  h.first_seq = first;
+  h.last_seq = last;
+  h.prev_batch_hash = prev;
+  h.schema_version = 1;
+  auto enc = sync::encode_batch(h, *merged, who.key);
+  REQUIRE(enc);
+  return enc->bytes;
+}
+
+agent::HttpReply post_batch(const Hub& hub, const Identity& who, uint64_t counter, const std::string& body,
+                            const std::string& signed_body) {
+  auto headers = sync::sign_request(who.key, who.agent_id, counter, "POST", "/v1/batches", signed_body);
+  REQUIRE(headers);
+  auto r = agent::http_post(hub.url() + "/v1/batches",
+                            {{sync::kAgentHeader, headers->agent},
+                             {sync::kCounterHeader, headers->counter},
+                             {sync::kSignatureHeader, headers->signature}},
+                            "application/x-motcua-batch", body);
+  REQUIRE(r);
+  return *r;
+}
+
+std::string error_code(const agent::HttpReply& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
+}
+
+uint64_t request_counter(const Office& office) { return std::stoull(meta(office.db_path(), "request_counter")); }
+
+}  // namespace
+
+TEST_CASE("facts recorded offline reach the hub exactly once after enrollment and sync", "[e2e]") {
+  TempDir dir;
+  Office office(dir, "office", "11953");
+  std::vector<std::string> codes;
+  for (int i = 0; i < 5; ++i) codes.push_back(office.receive("Nguyễn Văn " + std::to_string(i)));
+  office.set_status(codes[0], 4);
+  office.set_status(codes[0], 9);
+  office.set_status(codes[1], 4);
+
+  auto offline = office.sync();
+  CHECK(offline.exit_code == 6);  // not enrolled yet: the changes stay queued
+
+  Hub hub(dir);
+  auto enrolled = office.enroll(hub, hub.enroll_code("11953"));
+  INFO(describe(enrolled));
+  REQUIRE(enrolled.exit_code == 0);
+  auto synced = office.sync();
+  INFO(describe(synced));
+  REQUIRE(synced.exit_code == 0);
+  auto report = json::parse(synced.out);
+  CHECK(report["pending_changes"] == 0);
+  CHECK(report["applied"].get<int>() >= 1);
+
+  for (const char* table : {"dossier", "dossier_event", "dossier_document"}) {
+    INFO(table);
+    CHECK(ids(hub.db_path(), table) == ids(office.db_path(), table));
+  }
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 5);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier_event") == 3);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'acknowledged'") ==
+        count_rows(office.db_path(), "SELECT count(*) FROM outbox"));
+
+  auto again = office.sync();
+  REQUIRE(again.exit_code == 0);
+  CHECK(json::parse(again.out)["batches"] == 0);
+  auto status = hub_cmd({"status", "--data", hub.data(), "--json"});
+  REQUIRE(status.exit_code == 0);
+  CHECK(json::parse(status.out)["dossiers"] == 5);
+}
+
+TEST_CASE("a batch whose acknowledgement was lost is re-sent and not applied twice", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "office", "12004");
+  REQUIRE(office.enroll(hub, hub.enroll_code("12004")).exit_code == 0);
+  office.receive("Trần Thị Bình");
+  office.receive("Lê Văn Cường");
+  // The hub applies and answers; the agent dies before recording the answer.
+  std::string err;
+  REQUIRE(run_until_marker_then_sigkill({agent_exe(), "sync", "--data", office.data()},
+                                        child_env("agent.sync.after_response"),
+                                        "fault point agent.sync.after_response reached", err));
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 2);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 2);
+
+  auto resent = office.sync();
+  INFO(describe(resent));
+  REQUIRE(resent.exit_code == 0);
+  auto report = json::parse(resent.out);
+  CHECK(report["duplicate"] == 1);
+  CHECK(report["applied"] == 0);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 2);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM batch") == 1);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0);
+}
+
+TEST_CASE("the same sequence with other content is refused and changes nothing", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "office", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  office.receive("Phạm Thị Dung");
+  REQUIRE(office.sync().exit_code == 0);
+  office.receive("Hoàng Văn Em");  // outbox seq 2, not sent
+  Identity who = identity_of(office);
+  // Claim seq 2 as if it were seq 1 (the one the hub already holds).
+  sql::Blob forged = batch_from_pending(office, who, 2, 2, sync::Hash256{});
+  // Re-encode with first = last = 1.
+  auto decoded = sync::decode_batch(forged);
+  REQUIRE(decoded);
+  sync::BatchHeader h = decoded->header;
+  h.first_seq = h.last_seq = 1;
+  auto enc = sync::encode_batch(h, decoded->changeset, who.key);
+  REQUIRE(enc);
+  const std::string body(enc->bytes.begin(), enc->bytes.end());
+  auto r = post_batch(hub, who, request_counter(office) + 1, body, body);
+  CHECK(r.status == 409);
+  CHECK(error_code(r) == "sequence_conflict");
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 1);
+}
+
+TEST_CASE("a tampered request or batch is refused and the hub is unchanged", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "office", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  office.receive("Vũ Thị Giang");
+  Identity who = identity_of(office);
+  sql::Blob good = batch_from_pending(office, who, 1, 1, sync::Hash256{});
+  const std::string body(good.begin(), good.end());
+  uint64_t counter = request_counter(office);
+
+  SECTION("body changed after the request was signed") {
+    std::string tampered = body;
+    tampered[tampered.size() / 2] ^= 0x01;
+    auto r = post_batch(hub, who, ++counter, tampered, body);
+    CHECK(r.status == 401);
+    CHECK(error_code(r) == "bad_signature");
+  }
+  SECTION("batch changed and the request re-signed over it") {
+    std::string tampered = body;
+    tampered[tampered.size() - 70] ^= 0x01;  // inside the batch signature
+    auto r = post_batch(hub, who, ++counter, tampered, tampered);
+    CHECK(r.status >= 400);
+    CHECK((error_code(r) == "bad_signature" || error_code(r) == "bad_envelope"));
+  }
+  SECTION("a replayed request counter") {
+    auto first = post_batch(hub, who, ++counter, body, body);
+    REQUIRE(first.status == 200);
+    CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 1);
+    auto replay = post_batch(hub, who, counter, body, body);
+    CHECK(replay.status == 401);
+    return;
+  }
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 0);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM batch") == 0);
+  CHECK(count_rows(hub.db_path(), "SELECT high_water_seq FROM agent") == 0);
+  // The genuine batch still goes through afterwards.
+  auto ok = post_batch(hub, who, ++counter, body, body);
+  CHECK(ok.status == 200);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 1);
+}
+
+TEST_CASE("an agent the hub does not know is refused", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "office", "11953");
+  office.receive("Đỗ Văn Hùng");
+  auto key = sync::KeyPair::generate();
+  REQUIRE(key);
+  Identity stranger{Id128::random(), std::move(*key)};
+  sql::Blob batch = batch_from_pending(office, stranger, 1, 1, sync::Hash256{});
+  const std::string body(batch.begin(), batch.end());
+  auto r = post_batch(hub, stranger, 1, body, body);
+  CHECK(r.status == 401);
+  CHECK(error_code(r) == "unknown_agent");
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 0);
+}
+
+TEST_CASE("a batch with rows of another unit is refused whole, and the office carries on", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office ours(dir, "ours", "11953");
+  Office theirs(dir, "theirs", "12004");
+  REQUIRE(ours.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  theirs.receive("Ngô Thị Lan");  // a dossier of unit 12004
+  Identity who = identity_of(ours);
+  sql::Blob batch = batch_from_pending(theirs, who, 1, 1, sync::Hash256{});
+  const std::string body(batch.begin(), batch.end());
+  auto r = post_batch(hub, who, request_counter(ours) + 1, body, body);
+  REQUIRE(r.status == 200);  // acknowledged as refused: counts in the sequence, nothing applied
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 0);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM batch WHERE status = 'refused'") == 1);
+}
+
+TEST_CASE("wrong, used, expired and other-unit enrollment codes are refused and create nothing", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  auto wrong = agent_cmd({"enroll", "--data", dir.file("a"), "--hub", hub.url(), "--code", "00000-00000", "--json"});
+  CHECK(wrong.exit_code == 10);
+  CHECK(json::parse(wrong.err)["error"]["message"].get<std::string>().find("enrollment_code_invalid") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("a")));
+
+  const std::string code = hub.enroll_code("11953");
+  REQUIRE(agent_cmd({"enroll", "--data", dir.file("b"), "--hub", hub.url(), "--code", code}).exit_code == 0);
+  auto used = agent_cmd({"enroll", "--data", dir.file("c"), "--hub", hub.url(), "--code", code, "--json"});
+  CHECK(used.exit_code == 10);
+  CHECK(json::parse(used.err)["error"]["message"].get<std::string>().find("enrollment_code_used") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("c")));
+
+  const std::string stale = hub.enroll_code("11953");
+  {
+    auto db = sql::Db::open(hub.db_path());
+    REQUIRE(db);
+    REQUIRE(db->exec("UPDATE enrollment_code SET expires_at = 0 WHERE used_at IS NULL"));
+  }
+  auto expired = agent_cmd({"enroll", "--data", dir.file("d"), "--hub", hub.url(), "--code", stale, "--json"});
+  CHECK(expired.exit_code == 10);
+  CHECK(json::parse(expired.err)["error"]["message"].get<std::string>().find("enrollment_code_expired") != std::string::npos);
+
+  Office other(dir, "other", "12004");
+  const std::string for_11953 = hub.enroll_code("11953");
+  auto mismatch = other.enroll(hub, for_11953);
+  CHECK(mismatch.exit_code == 10);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM enrollment_code WHERE used_at IS NOT NULL") == 1);
+}
+
+TEST_CASE("enrolling a new agent for a unit retires the old one", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office old_pc(dir, "old", "11953");
+  REQUIRE(old_pc.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  old_pc.receive("Bùi Văn Khoa");
+  REQUIRE(old_pc.sync().exit_code == 0);
+  auto new_pc = agent_cmd({"enroll", "--data", dir.file("new"), "--hub", hub.url(), "--code", hub.enroll_code("11953"), "--json"});
+  INFO(describe(new_pc));
+  REQUIRE(new_pc.exit_code == 0);
+  CHECK(json::parse(new_pc.out)["counter_last"] == 1);  // today's last code at the hub continues
+  old_pc.receive("Bùi Văn Lâm");
+  auto refused = old_pc.sync();
+  CHECK(refused.exit_code == 10);
+  CHECK(json::parse(refused.err)["error"]["message"].get<std::string>().find("revoked_agent") != std::string::npos);
+}
+
+TEST_CASE("a plain-http hub address that is not loopback is refused before any connection", "[e2e]") {
+  TempDir dir;
+  auto r = agent_cmd({"enroll", "--data", dir.file("o"), "--hub", "http://hub.invalid:8440", "--code", "7K3QD-M9X2A", "--json"});
+  CHECK(r.exit_code == 3);
+  CHECK(json::parse(r.err)["error"]["message"].get<std::string>().find("plain http://") != std::string::npos);
+}
+
+TEST_CASE("the hub answers requests while its writer thread is busy", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir, "hub.writer.before_apply");
+  Office office(dir, "office", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  office.receive("Mai Thị Ngọc");
+  BackgroundProcess syncing({agent_exe(), "sync", "--data", office.data()}, child_env(), dir.file("sync.log"));
+  bool busy = false;
+  for (int i = 0; i < 400 && !busy; ++i) {
+    busy = hub.process().output().find("fault point hub.writer.before_apply reached") != std::string::npos;
+    if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  REQUIRE(busy);
+  auto started = std::chrono::steady_clock::now();
+  auto health = agent::http_get(hub.url() + "/v1/health", agent::HttpTimeouts{2, 1, 5, 5});
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(took < 5000);
+  hub.process().stop(SIGKILL);
+  syncing.stop(SIGKILL);
+}
+
+TEST_CASE("an office re-enrolled on its own data directory keeps syncing from its first unsent change", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "office", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  office.receive("Lý Thị Oanh");
+  office.receive("Lý Văn Phúc");
+  REQUIRE(office.sync().exit_code == 0);
+  office.receive("Lý Thị Quyên");  // outbox seq 3, not yet sent
+  auto again = office.enroll(hub, hub.enroll_code("11953"));
+  INFO(describe(again));
+  REQUIRE(again.exit_code == 0);
+  office.receive("Lý Văn Sơn");
+  auto synced = office.sync();
+  INFO(describe(synced));
+  REQUIRE(synced.exit_code == 0);
+  CHECK(ids(hub.db_path(), "dossier") == ids(office.db_path(), "dossier"));
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 4);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM agent WHERE status = 'retired'") == 1);
+}
