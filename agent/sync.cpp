@@ -1,13 +1,12 @@
 #include "agent/sync.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/reference.hpp"
 #include "common/fault.hpp"
+#include "common/files.hpp"
 #include "schema/migrate.hpp"
 #include "sync-protocol/ack.hpp"
 #include "sync-protocol/changeset.hpp"
@@ -29,30 +28,16 @@ std::string key_path(const std::string& data_dir) { return (fs::path(data_dir) /
 
 Status write_private_key(const std::string& data_dir, const sync::KeyPair& key) {
   MOTCUA_ASSIGN_OR_RETURN(std::string pem, key.private_pem());
-  const std::string path = key_path(data_dir), tmp = path + ".tmp";
-  std::error_code ec;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return fail(Error::io("cannot write " + tmp, "check the data directory's permissions"));
-    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
-    out << pem;
-    out.flush();
-    if (!out) return fail(Error::io("cannot write " + tmp, "check free disk space"));
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) return fail(Error::io("cannot create " + path + ": " + ec.message()));
-  return ok();
+  return write_private_file(key_path(data_dir), pem);
 }
 
 Result<sync::KeyPair> read_private_key(const std::string& data_dir) {
-  std::ifstream in(key_path(data_dir), std::ios::binary);
-  if (!in) {
+  auto pem = read_whole_file(key_path(data_dir));
+  if (!pem) {
     return fail(Error::failed_precondition("this office's key " + key_path(data_dir) + " is missing",
                                            "enroll the office again with a new code from provincial IT"));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return sync::KeyPair::from_private_pem(ss.str());
+  return sync::KeyPair::from_private_pem(*pem);
 }
 
 // Turns a hub error body into an Error for the office: what the hub said, and whether to retry.

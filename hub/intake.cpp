@@ -2,13 +2,10 @@
 
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
-#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>

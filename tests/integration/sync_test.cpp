@@ -365,3 +365,43 @@ TEST_CASE("an office re-enrolled on its own data directory keeps syncing from it
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 4);
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM agent WHERE status = 'retired'") == 1);
 }
+
+TEST_CASE("an unreachable hub leaves every change queued and says so", "[e2e]") {
+  TempDir dir;
+  Office office(dir, "office", "11953");
+  {
+    Hub hub(dir);
+    REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  }  // the hub stops
+  office.receive("Tạ Thị Uyên");
+  auto r = agent_cmd({"sync", "--data", office.data(), "--json"});
+  CHECK(r.exit_code == 9);
+  auto e = json::parse(r.err)["error"];
+  CHECK(e["code"] == "unavailable");
+  CHECK(e["message"].get<std::string>().find("cannot reach the hub") != std::string::npos);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 1);
+}
+
+TEST_CASE("the hub refuses oversized, malformed and misdirected requests with protocol errors", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  auto big = agent::http_post(hub.url() + "/v1/batches", {}, "application/x-motcua-batch", std::string(6u << 20, 'x'));
+  REQUIRE(big);
+  CHECK(big->status == 413);
+  CHECK(error_code(*big) == "payload_too_large");
+  auto bad_json = agent::http_post(hub.url() + "/v1/enroll", {}, "application/json", "{not json");
+  REQUIRE(bad_json);
+  CHECK(bad_json->status == 400);
+  CHECK(error_code(*bad_json) == "bad_request");
+  auto wrong_type = agent::http_post(hub.url() + "/v1/batches", {}, "text/plain", "hello");
+  REQUIRE(wrong_type);
+  CHECK(wrong_type->status == 415);
+  auto unsigned_batch = agent::http_post(hub.url() + "/v1/batches", {}, "application/x-motcua-batch", "MCB1");
+  REQUIRE(unsigned_batch);
+  CHECK(unsigned_batch->status == 400);
+  CHECK(error_code(*unsigned_batch) == "bad_request");
+  auto nowhere = agent::http_post(hub.url() + "/v2/anything", {}, "application/json", "{}");
+  REQUIRE(nowhere);
+  CHECK(nowhere->status == 404);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM agent") == 0);
+}
