@@ -498,7 +498,16 @@ Result<json> office_status(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(int64_t catalog_version, current_catalog_version(db));
   MOTCUA_ASSIGN_OR_RETURN(int64_t calendar_version, current_calendar_version(db));
   MOTCUA_ASSIGN_OR_RETURN(int schema_version, schema::current_version(db));
+  MOTCUA_ASSIGN_OR_RETURN(auto agent_id, store.get_meta("agent_id"));
+  MOTCUA_ASSIGN_OR_RETURN(auto hub_url, store.get_meta("hub_url"));
+  MOTCUA_ASSIGN_OR_RETURN(auto last_sync, store.get_meta("last_sync_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta("hub_clock_offset_ms"));
   return json{{"unit", unit.code},
+              {"enrolled", agent_id.has_value()},
+              {"agent_id", agent_id ? json(*agent_id) : json(nullptr)},
+              {"hub", hub_url ? json(*hub_url) : json(nullptr)},
+              {"last_sync_ok_at", last_sync ? json(format_rfc3339_vn(Instant{std::stoll(*last_sync)})) : json(nullptr)},
+              {"clock_offset_ms", offset ? json(std::stoll(*offset)) : json(nullptr)},
               {"unit_name", unit.name},
               {"agency_id", unit.agency_id},
               {"dossiers", dossiers.value_or(0)},

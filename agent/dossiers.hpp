@@ -89,7 +89,9 @@ struct ListFilter {
 // Dossiers ordered by due date (none last), then code. JSON: {"dossiers":[{code,status,...}],...}
 Result<nlohmann::json> list_dossiers(Store& store, const ListFilter& filter);
 
-// The office at a glance: unit, dossiers, pending changes, catalogue/calendar versions, ...
+// The office at a glance: unit, dossiers, pending changes, catalogue/calendar versions, whether it
+// is enrolled, its hub, the last successful upload and the hub's clock offset (hub − office, ms)
+// measured then.
 Result<nlohmann::json> office_status(Store& store);
 
 // Recomputes dossier_state for one dossier from its facts (inside the caller's transaction).

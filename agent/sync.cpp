@@ -306,6 +306,15 @@ Result<SyncReport> sync_outbox(Store& store) {
     MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(now.ms)));
     MOTCUA_TRY(tx.commit());
   }
+  if (report.requests == 0) {
+    // Nothing to send: still prove the hub is reachable, so "synced" never means "never tried".
+    MOTCUA_ASSIGN_OR_RETURN(HttpReply health, http_get(hub_url + "/v1/health"));
+    ++report.requests;
+    report.wire_bytes_up += health.bytes_sent;
+    report.wire_bytes_down += health.bytes_received;
+    if (health.status != 200) return fail(hub_error(health));
+    MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(store.clock().now().ms)));
+  }
   MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(db, "SELECT count(*) FROM outbox WHERE state = 'pending'"));
   report.pending_left = pending.value_or(0);
   return report;

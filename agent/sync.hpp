@@ -56,7 +56,8 @@ struct SyncReport {
   std::string last_reason;  // the hub's reason for a quarantined or refused batch
 };
 
-// Uploads every pending outbox row. Succeeds when the hub acknowledged everything (pending_left 0);
+// Uploads every pending outbox row (with nothing pending it checks that the hub answers, so success
+// always means the hub was reached). Succeeds when the hub acknowledged everything (pending_left 0);
 // a transport or hub error stops the run and is returned (kUnavailable/kTimeout: try later;
 // kUnauthorized: enrollment problem; kConflict: the hub disagrees about the sequence).
 // kFailedPrecondition when the office is not enrolled.

@@ -136,6 +136,15 @@ TEST_CASE("facts recorded offline reach the hub exactly once after enrollment an
   auto again = office.sync();
   REQUIRE(again.exit_code == 0);
   CHECK(json::parse(again.out)["batches"] == 0);
+  CHECK(json::parse(again.out)["requests"] == 1);  // the health check
+  auto office_status = agent_cmd({"status", "--data", office.data(), "--json"});
+  REQUIRE(office_status.exit_code == 0);
+  auto st = json::parse(office_status.out);
+  CHECK(st["enrolled"] == true);
+  CHECK(st["hub"] == hub.url());
+  CHECK(st["pending_changes"] == 0);
+  CHECK(st["last_sync_ok_at"].is_string());
+  CHECK(st["clock_offset_ms"].is_number_integer());
   auto status = hub_cmd({"status", "--data", hub.data(), "--json"});
   REQUIRE(status.exit_code == 0);
   CHECK(json::parse(status.out)["dossiers"] == 5);
@@ -373,6 +382,8 @@ TEST_CASE("an unreachable hub leaves every change queued and says so", "[e2e]") 
     Hub hub(dir);
     REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
   }  // the hub stops
+  auto nothing_to_send = agent_cmd({"sync", "--data", office.data(), "--json"});
+  CHECK(nothing_to_send.exit_code == 9);  // "synced" only when the hub answered
   office.receive("Tạ Thị Uyên");
   auto r = agent_cmd({"sync", "--data", office.data(), "--json"});
   CHECK(r.exit_code == 9);
