@@ -380,6 +380,10 @@ Result<std::optional<std::string>> Intake::Impl::authorize(const sql::Blob& chan
       if (value_text(get("receiving_unit")) != unit) {
         return std::optional<std::string>("a dossier received by another unit (" + value_text(get("receiving_unit")) + ")");
       }
+      if (value_text(get("holder_unit")) != unit) {
+        // A new dossier starts with its receiving unit; handing it over is a transfer event.
+        return std::optional<std::string>("a new dossier held by another unit (" + value_text(get("holder_unit")) + ")");
+      }
       new_dossiers.insert(value_blob(get("id")));
     } else {
       needs_dossier.push_back({table, value_blob(get("dossier_id"))});

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/http_client.hpp"
+#include "agent/store.hpp"
 #include "sync-protocol/changeset.hpp"
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
@@ -415,4 +416,33 @@ TEST_CASE("the hub refuses oversized, malformed and misdirected requests with pr
   REQUIRE(nowhere);
   CHECK(nowhere->status == 404);
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM agent") == 0);
+}
+
+TEST_CASE("a new dossier claiming another unit as its holder is refused", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "office", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  {
+    // A tampered office PC writes a fact the counter would never write.
+    SystemClock clock;
+    auto store = agent::Store::open(office.data(), false, clock);
+    REQUIRE(store);
+    REQUIRE(store->write_captured([](sql::Db& db) -> Status {
+      auto ins = db.prepare(
+          "INSERT INTO dossier(id, code, receiving_unit, resolving_unit, holder_unit, procedure_key, "
+          "procedure_version, applicant_name, applicant_citizen_id, channel, received_at, entered_at, due_rule, "
+          "limit_kind, status, hlc, origin_unit, actor) VALUES (?1, '33.11953-260302-0099', '11953', '12004', "
+          "'12004', '2.001019', 1, 'X', '033198001234', 1, 0, 0, 'none', 'none', 2, 1, '11953', 'x')");
+      if (!ins) return fail(ins.error());
+      ins->bind(1, Id128::random().blob());
+      return ins->run();
+    }));
+  }
+  auto r = office.sync();
+  CHECK(r.exit_code == 5);  // the hub set the batch aside
+  CHECK(json::parse(r.err)["error"]["message"].get<std::string>().find("held by another unit") != std::string::npos);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 0);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM batch WHERE status = 'refused'") == 1);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'refused'") == 1);
 }
