@@ -5,12 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/reference.hpp"
+#include "reference/reference.hpp"
 #include "common/text.hpp"
 #include "domain/due_date.hpp"
 #include "schema/migrate.hpp"
 
 namespace motcua::agent {
+
+using namespace motcua::reference;
 
 using nlohmann::json;
 using domain::DossierStatus;

@@ -2,10 +2,12 @@
 
 #include <filesystem>
 
-#include "agent/reference.hpp"
+#include "reference/reference.hpp"
 #include "common/sqlite.hpp"
 
 namespace motcua::agent {
+
+using namespace motcua::reference;
 
 Result<InitResult> init_office(const InitRequest& request, const Clock& clock) {
   // Validate everything before touching the disk.

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/reference.hpp"
+#include "reference/reference.hpp"
 #include "common/fault.hpp"
 #include "common/files.hpp"
 #include "schema/migrate.hpp"
@@ -16,6 +16,8 @@
 #include "sync-protocol/request_signature.hpp"
 
 namespace motcua::agent {
+
+using namespace motcua::reference;
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -5,6 +5,7 @@
 #include "common/id.hpp"
 #include "domain/units.hpp"
 #include "hub/hub_keys.hpp"
+#include "reference/reference.hpp"
 #include "schema/migrate.hpp"
 
 namespace motcua::hub {
@@ -85,12 +86,9 @@ Result<HubInitResult> init_hub(const std::string& data_dir, const std::string& p
   result.units = static_cast<int64_t>(units.size());
   result.epoch = Id128::random().hex();
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
-      "INSERT INTO unit(code, name, kind, province_code, agency_id) VALUES (?1, ?2, ?3, ?4, ?5)"));
-  for (const auto& u : units) {
-    ins.bind(1, u.code).bind(2, u.name).bind(3, u.kind).bind(4, u.province_code).bind(5, u.agency_id);
-    MOTCUA_TRY(ins.run());
-  }
+  reference::ReferenceUpdate update;
+  update.units = units;
+  MOTCUA_TRY(reference::apply_reference_update(db, update));
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt meta, db.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)"));
   for (const auto& [k, v] : {std::pair<std::string, std::string>{"province", province_code},
                              {"epoch", result.epoch},

@@ -37,10 +37,16 @@ const std::vector<TableInfo>& hub_tables() {
       {"dossier_event", TableClass::kReplicatedFact},
       {"dossier_document", TableClass::kReplicatedFact},
       {"unit", TableClass::kReference},
+      {"catalog_publication", TableClass::kReference},
+      {"procedure", TableClass::kReference},
+      {"calendar_publication", TableClass::kReference},
+      {"calendar_day", TableClass::kReference},
       {"meta", TableClass::kLocal},
       {"enrollment_code", TableClass::kLocal},
       {"agent", TableClass::kLocal},
       {"batch", TableClass::kLocal},
+      {"publication", TableClass::kLocal},
+      {"feed_entry", TableClass::kLocal},
   };
   return tables;
 }

@@ -5,10 +5,12 @@
 #include <memory>
 
 #include "agent/cli/cli.hpp"
-#include "agent/reference.hpp"
+#include "reference/reference.hpp"
 #include "agent/store.hpp"
 
 namespace motcua::agent::cli {
+
+using namespace motcua::reference;
 
 Command add_procedures_command(CLI::App& root) {
   struct Opts {

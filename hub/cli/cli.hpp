@@ -19,5 +19,7 @@ Command add_init_command(CLI::App& root);
 Command add_enroll_code_command(CLI::App& root);
 Command add_status_command(CLI::App& root);
 Command add_serve_command(CLI::App& root);
+Command add_catalog_publish_command(CLI::App& root);
+Command add_calendar_publish_command(CLI::App& root);
 
 }  // namespace motcua::hub::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "motcua-hub 0.1.0");
   const std::vector<Command> commands = {add_init_command(app), add_enroll_code_command(app), add_status_command(app),
-                                         add_serve_command(app)};
+                                         add_serve_command(app), add_catalog_publish_command(app),
+                                         add_calendar_publish_command(app)};
   return run_commands(app, commands, "motcua-hub", argc, argv);
 }

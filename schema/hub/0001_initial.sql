@@ -1,23 +1,17 @@
 -- motcua hub database, schema version 1. Preceded by schema/facts/0001_facts.sql (the replicated
--- fact tables, identical to the agent's so change sets apply unchanged).
+-- fact tables, identical to the agent's so change sets apply unchanged) and
+-- schema/reference/0001_reference.sql (units, catalogue, calendar: the same apply path as offices).
 --
 -- Table classes (schema/tables.cpp):
 --   replicated facts  dossier, dossier_event, dossier_document (from the facts file)
---   reference data    unit: the province's units, published to offices
---   hub-internal      meta, agent, enrollment_code, batch: never writable by an agent
+--   reference data    unit, catalog_publication, procedure, calendar_publication, calendar_day
+--   hub-internal      meta, agent, enrollment_code, batch, publication, feed_entry: never writable
+--                     by an agent
 -- Instants are INTEGER milliseconds since the Unix epoch (UTC).
 
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
-) STRICT;
-
-CREATE TABLE unit (
-  code          TEXT PRIMARY KEY,
-  name          TEXT NOT NULL,
-  kind          TEXT NOT NULL CHECK (kind IN ('commune', 'province', 'agency')),
-  province_code TEXT NOT NULL,
-  agency_id     TEXT NOT NULL
 ) STRICT;
 
 -- One-time enrollment codes bound to a unit: single use, expiring.
@@ -59,4 +53,24 @@ CREATE TABLE batch (
   size        INTEGER NOT NULL,
   envelope    BLOB,                          -- kept while quarantined, so IT staff can retry it
   PRIMARY KEY (agent_id, first_seq)
+) STRICT;
+
+-- Every reference publication as offices receive it (JSON), by kind and version.
+CREATE TABLE publication (
+  kind         TEXT NOT NULL CHECK (kind IN ('catalog', 'calendar')),
+  version      INTEGER NOT NULL,
+  published_at INTEGER NOT NULL,
+  source       TEXT NOT NULL,
+  payload      TEXT NOT NULL,
+  PRIMARY KEY (kind, version)
+) STRICT;
+
+-- The per-unit feed: what each office must receive, in order (the cursor's position).
+CREATE TABLE feed_entry (
+  unit       TEXT NOT NULL,
+  position   INTEGER NOT NULL,
+  kind       TEXT NOT NULL CHECK (kind IN ('catalog', 'calendar')),
+  version    INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (unit, position)
 ) STRICT;

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/reference.hpp"
+#include "reference/reference.hpp"
 #include "tests/agent/agent_fixture.hpp"
 
 using namespace motcua;
@@ -43,7 +43,7 @@ TEST_CASE("init loads the province's units, the whole catalogue and the calendar
 
 TEST_CASE("an unchanged catalogue yields an empty delta", "[reference]") {
   Office office;
-  auto delta = agent::catalog_delta(office.store.db(), sample_catalog());
+  auto delta = reference::catalog_delta(office.store.db(), sample_catalog());
   REQUIRE(delta);
   CHECK(delta->changed.empty());
   CHECK(delta->abolished.empty());
@@ -57,7 +57,7 @@ TEST_CASE("a new catalogue version carries only changed and abolished procedures
   catalog[0].time_limit = domain::parse_time_limit(catalog[0].time_limit_text);
   const std::string dropped = catalog.back().key;
   catalog.pop_back();
-  auto delta = agent::catalog_delta(office.store.db(), catalog);
+  auto delta = reference::catalog_delta(office.store.db(), catalog);
   REQUIRE(delta);
   REQUIRE(delta->changed.size() == 1);
   CHECK(delta->changed[0].key == catalog[0].key);
@@ -75,11 +75,11 @@ TEST_CASE("dossiers keep the procedure version they were received under", "[refe
       p.time_limit = domain::parse_time_limit(p.time_limit_text);
     }
   }
-  auto delta = agent::catalog_delta(office.store.db(), catalog);
+  auto delta = reference::catalog_delta(office.store.db(), catalog);
   REQUIRE(delta);
-  agent::ReferenceUpdate update;
+  reference::ReferenceUpdate update;
   update.catalog = *delta;
-  REQUIRE(agent::apply_reference_update(office.store.db(), update));
+  REQUIRE(reference::apply_reference_update(office.store.db(), update));
   CHECK(count(office.store, "SELECT count(*) FROM outbox") == 1);  // only the dossier; reference data is not captured
 
   auto after = office.receive("2.001019");
@@ -99,11 +99,11 @@ TEST_CASE("an abolished procedure can no longer be received", "[reference]") {
   auto catalog = sample_catalog();
   catalog.erase(std::remove_if(catalog.begin(), catalog.end(), [](auto& p) { return p.key == "2.001019"; }),
                 catalog.end());
-  auto delta = agent::catalog_delta(office.store.db(), catalog);
+  auto delta = reference::catalog_delta(office.store.db(), catalog);
   REQUIRE(delta);
-  agent::ReferenceUpdate update;
+  reference::ReferenceUpdate update;
   update.catalog = *delta;
-  REQUIRE(agent::apply_reference_update(office.store.db(), update));
+  REQUIRE(reference::apply_reference_update(office.store.db(), update));
   agent::ReceiveRequest req;
   req.procedure = "2.001019";
   req.applicant = "A";
@@ -115,14 +115,14 @@ TEST_CASE("an abolished procedure can no longer be received", "[reference]") {
 
 TEST_CASE("a publication that is not newer than the office's is refused whole", "[reference]") {
   Office office;
-  agent::ReferenceUpdate update;
-  agent::CatalogPublication pub;
+  reference::ReferenceUpdate update;
+  reference::CatalogPublication pub;
   pub.version = 1;
   pub.source = "stale.csv";
   pub.changed = {sample_catalog()[0]};
   update.catalog = pub;
   update.units = {{"99999", "Test", "commune", "33", "33.99999"}};
-  auto r = agent::apply_reference_update(office.store.db(), update);
+  auto r = reference::apply_reference_update(office.store.db(), update);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::kConflict);
   CHECK(count(office.store, "SELECT count(*) FROM unit WHERE code = '99999'") == 0);
@@ -131,13 +131,13 @@ TEST_CASE("a publication that is not newer than the office's is refused whole", 
 
 TEST_CASE("a calendar publication replaces the calendar and due dates use it", "[reference]") {
   Office office("11953", "2026-03-02T08:00");
-  agent::ReferenceUpdate update;
-  agent::CalendarPublication cal;
+  reference::ReferenceUpdate update;
+  reference::CalendarPublication cal;
   cal.version = 2;
   cal.source = "extra.csv";
   cal.days = {{Date{2026, 3, 3}, "holiday", "Nghỉ đột xuất", "official", false}};
   update.calendar = cal;
-  REQUIRE(agent::apply_reference_update(office.store.db(), update));
+  REQUIRE(reference::apply_reference_update(office.store.db(), update));
   CHECK(count(office.store, "SELECT count(*) FROM calendar_day") == 1);
   auto r = office.receive("2.001019");  // 16 h from Monday 08:00, Tuesday off: 7 h Mon + 8 h Wed + 1 h Thu
   CHECK(*r.due_at == vn("2026-03-05T08:00"));
@@ -184,20 +184,20 @@ TEST_CASE("init runs once per data directory", "[reference]") {
 
 TEST_CASE("the catalogue can be searched by code or by name without diacritics", "[reference]") {
   Office office;
-  auto by_name = agent::current_procedures(office.store.db(), "dang ky khai sinh");
+  auto by_name = reference::current_procedures(office.store.db(), "dang ky khai sinh");
   REQUIRE(by_name);
   REQUIRE_FALSE(by_name->empty());
   for (const auto& r : *by_name) CHECK(r.procedure.name.find("khai sinh") != std::string::npos);
-  auto by_code = agent::current_procedures(office.store.db(), "2.000815");
+  auto by_code = reference::current_procedures(office.store.db(), "2.000815");
   REQUIRE(by_code);
   REQUIRE(by_code->size() == 1);
-  auto j = agent::procedure_json(by_code->front());
+  auto j = reference::procedure_json(by_code->front());
   CHECK(j["time_limit"]["kind"] == "same_day_15h");
   CHECK(j["time_limit"]["outcome"] == "parsed_with_variants");
-  auto all = agent::current_procedures(office.store.db(), "");
+  auto all = reference::current_procedures(office.store.db(), "");
   REQUIRE(all);
   CHECK(all->size() == 41);
   int without_code = 0;
-  for (const auto& r : *all) without_code += agent::procedure_json(r)["national_code"].is_null();
+  for (const auto& r : *all) without_code += reference::procedure_json(r)["national_code"].is_null();
   CHECK(without_code == 2);
 }

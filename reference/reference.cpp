@@ -1,4 +1,4 @@
-#include "agent/reference.hpp"
+#include "reference/reference.hpp"
 
 #include <map>
 #include <set>
@@ -7,7 +7,7 @@
 
 #include "common/text.hpp"
 
-namespace motcua::agent {
+namespace motcua::reference {
 
 using nlohmann::json;
 
@@ -282,6 +282,113 @@ json procedure_json(const ProcedureRow& row) {
           {"fee", p.fee_text}};
 }
 
+namespace {
+
+Result<std::string> text_field(const json& o, const char* name, bool required) {
+  if (!o.contains(name) || o[name].is_null()) {
+    if (required) return fail(Error::invalid_input(std::string("publication field '") + name + "' is missing"));
+    return std::string();
+  }
+  if (!o[name].is_string()) return fail(Error::invalid_input(std::string("publication field '") + name + "' is not text"));
+  auto nfc = to_nfc(o[name].get<std::string>());
+  if (!nfc) return fail(std::move(nfc.error()).context(name));
+  return *nfc;
+}
+
+Result<int64_t> version_field(const json& doc) {
+  if (!doc.is_object() || !doc.contains("version") || !doc["version"].is_number_integer() ||
+      doc["version"].get<int64_t>() < 1) {
+    return fail(Error::invalid_input("a publication needs an integer version >= 1"));
+  }
+  return doc["version"].get<int64_t>();
+}
+
+Result<Instant> instant_field(const json& doc) {
+  if (!doc.contains("published_at") || !doc["published_at"].is_string()) {
+    return fail(Error::invalid_input("a publication needs published_at (RFC 3339)"));
+  }
+  return parse_rfc3339(doc["published_at"].get<std::string>());
+}
+
+}  // namespace
+
+json catalog_publication_json(const CatalogPublication& pub) {
+  json changed = json::array();
+  for (const auto& p : pub.changed) {
+    changed.push_back({{"key", p.key}, {"national_code", p.national_code}, {"name", p.name}, {"field", p.field},
+                       {"resolving_body", p.resolving_body}, {"time_limit_text", p.time_limit_text},
+                       {"fee", p.fee_text}, {"notes", p.notes}, {"required_documents", p.required_documents},
+                       {"online_level", p.online_level}, {"source", p.source}});
+  }
+  return {{"kind", "catalog"}, {"version", pub.version}, {"published_at", format_rfc3339_vn(pub.published_at)},
+          {"source", pub.source}, {"changed", changed}, {"abolished", pub.abolished}};
+}
+
+Result<CatalogPublication> catalog_publication_from_json(const json& doc) {
+  CatalogPublication pub;
+  MOTCUA_ASSIGN_OR_RETURN(pub.version, version_field(doc));
+  MOTCUA_ASSIGN_OR_RETURN(pub.published_at, instant_field(doc));
+  MOTCUA_ASSIGN_OR_RETURN(pub.source, text_field(doc, "source", false));
+  if (!doc.contains("changed") || !doc["changed"].is_array() || !doc.contains("abolished") || !doc["abolished"].is_array()) {
+    return fail(Error::invalid_input("a catalogue publication needs the arrays changed and abolished"));
+  }
+  for (const auto& o : doc["changed"]) {
+    if (!o.is_object()) return fail(Error::invalid_input("a changed procedure is not an object"));
+    domain::Procedure p;
+    MOTCUA_ASSIGN_OR_RETURN(p.key, text_field(o, "key", true));
+    MOTCUA_ASSIGN_OR_RETURN(p.national_code, text_field(o, "national_code", false));
+    MOTCUA_ASSIGN_OR_RETURN(p.name, text_field(o, "name", true));
+    MOTCUA_ASSIGN_OR_RETURN(p.field, text_field(o, "field", false));
+    MOTCUA_ASSIGN_OR_RETURN(p.resolving_body, text_field(o, "resolving_body", false));
+    MOTCUA_ASSIGN_OR_RETURN(p.time_limit_text, text_field(o, "time_limit_text", false));
+    MOTCUA_ASSIGN_OR_RETURN(p.fee_text, text_field(o, "fee", false));
+    MOTCUA_ASSIGN_OR_RETURN(p.notes, text_field(o, "notes", false));
+    MOTCUA_ASSIGN_OR_RETURN(p.required_documents, text_field(o, "required_documents", false));
+    MOTCUA_ASSIGN_OR_RETURN(p.online_level, text_field(o, "online_level", false));
+    MOTCUA_ASSIGN_OR_RETURN(p.source, text_field(o, "source", false));
+    if (p.key.empty() || p.name.empty()) return fail(Error::invalid_input("a changed procedure needs a key and a name"));
+    p.time_limit = domain::parse_time_limit(p.time_limit_text);
+    pub.changed.push_back(std::move(p));
+  }
+  for (const auto& k : doc["abolished"]) {
+    if (!k.is_string() || k.get<std::string>().empty()) return fail(Error::invalid_input("an abolished key is not text"));
+    pub.abolished.push_back(k.get<std::string>());
+  }
+  return pub;
+}
+
+json calendar_publication_json(const CalendarPublication& pub) {
+  json days = json::array();
+  for (const auto& d : pub.days) {
+    days.push_back({{"date", format_date(d.date)}, {"kind", d.kind}, {"name", d.name}, {"status", d.status},
+                    {"working", d.working}});
+  }
+  return {{"kind", "calendar"}, {"version", pub.version}, {"published_at", format_rfc3339_vn(pub.published_at)},
+          {"source", pub.source}, {"days", days}};
+}
+
+Result<CalendarPublication> calendar_publication_from_json(const json& doc) {
+  CalendarPublication pub;
+  MOTCUA_ASSIGN_OR_RETURN(pub.version, version_field(doc));
+  MOTCUA_ASSIGN_OR_RETURN(pub.published_at, instant_field(doc));
+  MOTCUA_ASSIGN_OR_RETURN(pub.source, text_field(doc, "source", false));
+  if (!doc.contains("days") || !doc["days"].is_array()) return fail(Error::invalid_input("a calendar needs the array days"));
+  for (const auto& o : doc["days"]) {
+    if (!o.is_object() || !o.contains("working") || !o["working"].is_boolean()) {
+      return fail(Error::invalid_input("a calendar day needs date, kind, name, status and working"));
+    }
+    domain::CalendarDay d;
+    MOTCUA_ASSIGN_OR_RETURN(std::string date, text_field(o, "date", true));
+    MOTCUA_ASSIGN_OR_RETURN(d.date, parse_date(date));
+    MOTCUA_ASSIGN_OR_RETURN(d.kind, text_field(o, "kind", true));
+    MOTCUA_ASSIGN_OR_RETURN(d.name, text_field(o, "name", false));
+    MOTCUA_ASSIGN_OR_RETURN(d.status, text_field(o, "status", false));
+    d.working = o["working"].get<bool>();
+    pub.days.push_back(std::move(d));
+  }
+  return pub;
+}
+
 Result<domain::Unit> load_unit(sql::Db& db, const std::string& code) {
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
       "SELECT code, name, kind, province_code, agency_id FROM unit WHERE code = ?1"));
@@ -291,4 +398,4 @@ Result<domain::Unit> load_unit(sql::Db& db, const std::string& code) {
   return domain::Unit{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)};
 }
 
-}  // namespace motcua::agent
+}  // namespace motcua::reference

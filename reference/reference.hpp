@@ -1,6 +1,7 @@
 // Reference data the province owns — units, the procedure catalogue, the working calendar — and the
-// one path that applies it to an office database. `init` (from files) and the hub's feed both build
-// a ReferenceUpdate and call apply_reference_update(); it writes without change capture, so reference
+// one path that applies it, to an office database or to the hub's (the tables are the same:
+// schema/reference). An office's `init` from files, the hub's publications and the feed all build a
+// ReferenceUpdate and call apply_reference_update(); it writes without change capture, so reference
 // data never echoes back to the hub.
 #pragma once
 
@@ -17,7 +18,7 @@
 #include "domain/catalog.hpp"
 #include "domain/units.hpp"
 
-namespace motcua::agent {
+namespace motcua::reference {
 
 struct CatalogPublication {
   int64_t version = 0;  // must be greater than the office's current catalogue version
@@ -70,7 +71,15 @@ Result<std::vector<ProcedureRow>> current_procedures(sql::Db& db, const std::str
 // time-limit text and its parsed form {outcome, kind, hours, label, variants, notes}.
 nlohmann::json procedure_json(const ProcedureRow& row);
 
+// Publications as they travel to offices (the feed) and as the hub keeps them: JSON with the
+// published fields only; the receiver parses the time-limit text with the same domain parser.
+// from_json validates every field (kInvalidInput naming it) and normalises text to NFC.
+nlohmann::json catalog_publication_json(const CatalogPublication& publication);
+Result<CatalogPublication> catalog_publication_from_json(const nlohmann::json& doc);
+nlohmann::json calendar_publication_json(const CalendarPublication& publication);
+Result<CalendarPublication> calendar_publication_from_json(const nlohmann::json& doc);
+
 // The unit's row from the office database. kNotFound if absent.
 Result<domain::Unit> load_unit(sql::Db& db, const std::string& code);
 
-}  // namespace motcua::agent
+}  // namespace motcua::reference

@@ -1,0 +1,31 @@
+// Reference publications by the province: a new catalogue version (only the procedures that changed
+// travel) or a new working calendar. Each is applied to the hub's own reference tables through the
+// shared apply path, kept as the JSON offices receive, and appended to every unit's feed, all in one
+// transaction. Works while `serve` runs.
+#pragma once
+
+#include <string>
+
+#include "common/error.hpp"
+#include "hub/hub_store.hpp"
+
+namespace motcua::hub {
+
+struct PublishResult {
+  std::string kind;              // "catalog" | "calendar"
+  bool changed = false;          // false: the file matches what is published; nothing was written
+  int64_t version = 0;           // the new (or, when unchanged, the current) version
+  int64_t procedures_changed = 0;
+  int64_t procedures_abolished = 0;
+  int64_t days = 0;
+  int64_t units = 0;             // feeds it was appended to
+  int64_t payload_bytes = 0;     // JSON size of the publication
+};
+
+// A catalogue CSV (format of data/tthc-commune-sample.csv). A bad file changes nothing.
+Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_path);
+
+// A calendar CSV (format of data/holidays-vn.csv); replaces the whole calendar. A bad file changes nothing.
+Result<PublishResult> publish_calendar(HubStore& store, const std::string& csv_path);
+
+}  // namespace motcua::hub
