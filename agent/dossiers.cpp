@@ -74,6 +74,7 @@ Result<domain::EventFact> event_from_row(const sql::Stmt& st) {
   e.at = Instant{st.int64(4)};
   if (auto d = st.opt_int64(5)) e.due_at = Instant{*d};
   e.hlc = Hlc{st.int64(8)};
+  e.note = st.text(6);
   e.origin_unit = st.text(9);
   e.actor = st.text(10);
   return e;
@@ -423,17 +424,12 @@ Result<json> show_dossier(Store& store, const std::string& code) {
   MOTCUA_ASSIGN_OR_RETURN(auto events, load_events(db, cur.dossier_id));
   domain::DossierState state = domain::fold_dossier(creation, events);
   std::sort(events.begin(), events.end(), domain::event_before);
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt notes, db.prepare("SELECT note FROM dossier_event WHERE id = ?1"));
   json ev_list = json::array();
   for (const auto& e : events) {
-    notes.bind(1, e.id.blob());
-    MOTCUA_ASSIGN_OR_RETURN(bool r, notes.step());
-    std::string note = r ? notes.text(0) : "";
-    MOTCUA_TRY(notes.reset());
     json ej = {{"id", e.id.hex()}, {"kind", domain::event_kind_name(e.kind)},
                {"from_status", e.from_status ? json(static_cast<int>(*e.from_status)) : json(nullptr)},
                {"to_status", e.to_status ? json(static_cast<int>(*e.to_status)) : json(nullptr)},
-               {"at", format_rfc3339_vn(e.at)}, {"due_at", opt_instant(e.due_at)}, {"note", note},
+               {"at", format_rfc3339_vn(e.at)}, {"due_at", opt_instant(e.due_at)}, {"note", e.note},
                {"actor", e.actor}, {"origin_unit", e.origin_unit}, {"hlc", e.hlc.value}};
     ej["applied"] = true;
     for (const auto& rej : state.rejected) {

@@ -50,6 +50,11 @@ void print_json(const nlohmann::json& doc) {
   std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
+void add_common_options(CLI::App* app, CommonOptions& options, const std::string& data_help) {
+  app->add_option("--data", options.data_dir, data_help)->required();
+  app->add_flag("--json", options.json, "Machine-readable output on stdout; errors as JSON on stderr");
+}
+
 int run_commands(CLI::App& app, const std::vector<Command>& commands, const std::string& program, int argc,
                  char** argv) {
   bool json = false;

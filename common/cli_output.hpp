@@ -37,6 +37,13 @@ int report_usage_error(const std::string& program, const std::string& message, b
 // Prints a JSON document to stdout (invalid UTF-8 replaced, never thrown).
 void print_json(const nlohmann::json& doc);
 
+// Options every command that works on a data directory has: --data DIR (required) and --json.
+struct CommonOptions {
+  std::string data_dir;
+  bool json = false;
+};
+void add_common_options(CLI::App* app, CommonOptions& options, const std::string& data_help);
+
 // One subcommand: its CLI11 app and what runs it (returns the exit code).
 struct Command {
   CLI::App* app = nullptr;

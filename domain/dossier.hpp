@@ -69,6 +69,7 @@ struct EventFact {
   Hlc hlc;
   std::string origin_unit;
   std::string actor;
+  std::string note;  // the actor's remark (reason for a supplement, a refusal, ...)
 };
 
 // Total order of facts: hybrid logical clock, then origin unit, then event id.

@@ -22,7 +22,7 @@ bool is_valid_agency_id(std::string_view id) {
 
 namespace {
 
-Result<std::vector<Unit>> all_units() {
+Result<std::vector<Unit>> parse_all_units() {
   std::vector<Unit> units;
   MOTCUA_ASSIGN_OR_RETURN(CsvTable provinces, parse_csv(data::provinces_csv()));
   int pc = provinces.column("ma_tinh"), pn = provinces.column("ten_tinh");
@@ -41,13 +41,20 @@ Result<std::vector<Unit>> all_units() {
   return units;
 }
 
+// The embedded lists never change while the process runs: parse them once (thread-safe static).
+const Result<std::vector<Unit>>& all_units() {
+  static const Result<std::vector<Unit>> units = parse_all_units();
+  return units;
+}
+
 }  // namespace
 
 Result<std::vector<Unit>> province_units(const std::string& province_code) {
-  MOTCUA_ASSIGN_OR_RETURN(std::vector<Unit> all, all_units());
+  const auto& all = all_units();
+  if (!all) return fail(all.error());
   std::vector<Unit> out;
-  for (auto& u : all) {
-    if (u.province_code == province_code) out.push_back(std::move(u));
+  for (const auto& u : *all) {
+    if (u.province_code == province_code) out.push_back(u);
   }
   if (out.empty()) {
     return fail(Error::not_found("no province with GSO code '" + province_code + "'",
@@ -57,9 +64,10 @@ Result<std::vector<Unit>> province_units(const std::string& province_code) {
 }
 
 Result<Unit> find_unit(const std::string& code) {
-  MOTCUA_ASSIGN_OR_RETURN(std::vector<Unit> all, all_units());
-  for (auto& u : all) {
-    if (u.code == code) return std::move(u);
+  const auto& all = all_units();
+  if (!all) return fail(all.error());
+  for (const auto& u : *all) {
+    if (u.code == code) return u;
   }
   return fail(Error::not_found("no unit with GSO code '" + code + "'",
                                "commune codes are 5 digits, e.g. 11953 for Phường Phố Hiến (see data/communes-2025.csv)"));

@@ -12,8 +12,11 @@ const char* table_class_name(TableClass c) {
   return "?";
 }
 
-const std::vector<TableInfo>& agent_tables() {
-  static const std::vector<TableInfo> tables = {
+namespace {
+
+// The tables of the shared migration files (schema/facts, schema/reference), then `own`.
+std::vector<TableInfo> shared_plus(std::vector<TableInfo> own) {
+  std::vector<TableInfo> tables = {
       {"dossier", TableClass::kReplicatedFact},
       {"dossier_event", TableClass::kReplicatedFact},
       {"dossier_document", TableClass::kReplicatedFact},
@@ -22,32 +25,33 @@ const std::vector<TableInfo>& agent_tables() {
       {"procedure", TableClass::kReference},
       {"calendar_publication", TableClass::kReference},
       {"calendar_day", TableClass::kReference},
+  };
+  tables.insert(tables.end(), own.begin(), own.end());
+  return tables;
+}
+
+}  // namespace
+
+const std::vector<TableInfo>& agent_tables() {
+  static const std::vector<TableInfo> tables = shared_plus({
       {"dossier_state", TableClass::kDerived},
       {"meta", TableClass::kLocal},
       {"outbox", TableClass::kLocal},
       {"outbox_batch", TableClass::kLocal},
       {"dossier_counter", TableClass::kLocal},
-  };
+  });
   return tables;
 }
 
 const std::vector<TableInfo>& hub_tables() {
-  static const std::vector<TableInfo> tables = {
-      {"dossier", TableClass::kReplicatedFact},
-      {"dossier_event", TableClass::kReplicatedFact},
-      {"dossier_document", TableClass::kReplicatedFact},
-      {"unit", TableClass::kReference},
-      {"catalog_publication", TableClass::kReference},
-      {"procedure", TableClass::kReference},
-      {"calendar_publication", TableClass::kReference},
-      {"calendar_day", TableClass::kReference},
+  static const std::vector<TableInfo> tables = shared_plus({
       {"meta", TableClass::kLocal},
       {"enrollment_code", TableClass::kLocal},
       {"agent", TableClass::kLocal},
       {"batch", TableClass::kLocal},
       {"publication", TableClass::kLocal},
       {"feed_entry", TableClass::kLocal},
-  };
+  });
   return tables;
 }
 

@@ -12,7 +12,6 @@ namespace motcua::sync {
 namespace {
 
 constexpr unsigned char kMagic[4] = {'M', 'C', 'K', '1'};
-constexpr uint16_t kSignatureSize = 64;
 constexpr const char* kKind = "acknowledgement";
 
 struct Frame {
@@ -67,14 +66,7 @@ ProtocolResult<Frame> parse_frame(ByteView bytes) {
   f.ack.reason.assign(reinterpret_cast<const char*>(reason.data), reason.size);
   if (!is_valid_utf8(f.ack.reason)) return fail(r.corrupt("reason is not valid UTF-8"));
   f.signed_bytes = ByteView(bytes.data, r.pos());
-  MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(uint16_t signature_size, r.u16("signature_size"));
-  if (signature_size != kSignatureSize) {
-    return fail(r.corrupt("signature_size " + std::to_string(signature_size) + ", expected 64 (Ed25519)"));
-  }
-  MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(f.signature, r.array<64>("signature"));
-  if (r.remaining() != 0) {
-    return fail(r.corrupt(std::to_string(r.remaining()) + " unexpected bytes after the signature"));
-  }
+  MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(f.signature, r.signature_trailer());
   return f;
 }
 
@@ -126,8 +118,7 @@ Result<sql::Blob> encode_ack(const Ack& ack, const KeyPair& hub_key) {
   w.u16(static_cast<uint16_t>(ack.reason.size()));
   w.bytes(ack.reason);
   MOTCUA_ASSIGN_OR_RETURN(Signature sig, hub_key.sign(w.out()));
-  w.u16(kSignatureSize);
-  w.bytes(sig);
+  w.signature_trailer(sig);
   return std::move(w.out());
 }
 

@@ -13,10 +13,9 @@ namespace {
 
 constexpr unsigned char kMagic[4] = {'M', 'C', 'B', '1'};
 constexpr size_t kPayloadOffset = 121;
-constexpr uint16_t kSignatureSize = 64;
 constexpr const char* kKind = "batch envelope";
 
-static_assert(kBatchOverhead == kPayloadOffset + 2 + kSignatureSize, "envelope layout");
+static_assert(kBatchOverhead == kPayloadOffset + wire::kSignatureTrailerSize, "envelope layout");
 
 // Where the parts of a well-framed envelope are.
 struct Frame {
@@ -106,14 +105,7 @@ ProtocolResult<Frame> parse_frame(ByteView envelope, const BatchLimits& limits) 
   MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(f.payload_hash, r.array<32>("payload_hash"));
   MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(f.payload, r.bytes(f.payload_size, "payload"));
   f.signed_bytes = ByteView(envelope.data, r.pos());
-  MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(uint16_t signature_size, r.u16("signature_size"));
-  if (signature_size != kSignatureSize) {
-    return fail(r.corrupt("signature_size " + std::to_string(signature_size) + ", expected 64 (Ed25519)"));
-  }
-  MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(f.signature, r.array<64>("signature"));
-  if (r.remaining() != 0) {
-    return fail(r.corrupt(std::to_string(r.remaining()) + " unexpected bytes after the signature"));
-  }
+  MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(f.signature, r.signature_trailer());
   return f;
 }
 
@@ -248,8 +240,7 @@ Result<EncodedBatch> encode_batch(const BatchHeader& header, const sql::Blob& ch
   EncodedBatch out;
   out.signed_hash = sha256(w.out());
   MOTCUA_ASSIGN_OR_RETURN(Signature sig, agent_key.sign(w.out()));
-  w.u16(kSignatureSize);
-  w.bytes(sig);
+  w.signature_trailer(sig);
   out.bytes = std::move(w.out());
   return out;
 }
@@ -262,7 +253,7 @@ ProtocolResult<BatchHeader> peek_batch_header(ByteView envelope, const BatchLimi
 ProtocolResult<Hash256> batch_hash(ByteView envelope, const BatchLimits& limits) {
   MOTCUA_PROTOCOL_TRY(peek_batch_header(envelope, limits));
   // peek_batch_header checked the total length: the trailer is signature_size (2) + signature.
-  return sha256(ByteView(envelope.data, envelope.size - 2 - kSignatureSize));
+  return sha256(ByteView(envelope.data, envelope.size - wire::kSignatureTrailerSize));
 }
 
 ProtocolResult<DecodedBatch> decode_batch(ByteView envelope, const BatchLimits& limits) {

@@ -12,6 +12,10 @@
 
 namespace motcua::sync::wire {
 
+// Both signed messages end with the same trailer: signature_size u16 (= 64) | Ed25519 signature.
+inline constexpr uint16_t kSignatureSize = 64;
+inline constexpr size_t kSignatureTrailerSize = 2 + kSignatureSize;
+
 class Writer {
  public:
   void u8(uint8_t v) { m_out.push_back(v); }
@@ -20,6 +24,12 @@ class Writer {
   void u64(uint64_t v) { be(v, 8); }
   void i64(int64_t v) { be(static_cast<uint64_t>(v), 8); }
   void bytes(ByteView b) { m_out.insert(m_out.end(), b.data, b.data + b.size); }
+
+  // Appends the signature trailer over everything written so far.
+  void signature_trailer(const std::array<unsigned char, kSignatureSize>& signature) {
+    u16(kSignatureSize);
+    bytes(signature);
+  }
 
   size_t size() const { return m_out.size(); }
   void reserve(size_t n) { m_out.reserve(n); }
@@ -65,6 +75,22 @@ class Reader {
     std::copy(m_data.data + m_pos, m_data.data + m_pos + N, out.begin());
     m_pos += N;
     return out;
+  }
+
+  // Reads the signature trailer, which must end the message exactly.
+  ProtocolResult<std::array<unsigned char, kSignatureSize>> signature_trailer() {
+    auto size = u16("signature_size");
+    if (!size) return tl::unexpected<ProtocolError>(std::move(size.error()));
+    if (*size != kSignatureSize) {
+      return tl::unexpected<ProtocolError>(
+          corrupt("signature_size " + std::to_string(*size) + ", expected 64 (Ed25519)"));
+    }
+    auto signature = array<kSignatureSize>("signature");
+    if (!signature) return signature;
+    if (remaining() != 0) {
+      return tl::unexpected<ProtocolError>(corrupt(std::to_string(remaining()) + " unexpected bytes after the signature"));
+    }
+    return signature;
   }
 
   ProtocolError truncated(const char* field) const { return corrupt(std::string("truncated in ") + field); }

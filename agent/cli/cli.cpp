@@ -1,12 +1,6 @@
 #include "agent/cli/cli.hpp"
 
-
 namespace motcua::agent::cli {
-
-void add_common_options(CLI::App* app, CommonOptions& options) {
-  app->add_option("--data", options.data_dir, "Office data directory (holds agent.db)")->required();
-  app->add_flag("--json", options.json, "Machine-readable output on stdout; errors as JSON on stderr");
-}
 
 std::string human_time(const std::string& t) {
   if (t.size() < 16) return "không có";

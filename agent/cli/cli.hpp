@@ -17,12 +17,10 @@ namespace motcua::agent::cli {
 // Exit codes, error and JSON output shared by every executable.
 using namespace motcua::cli;
 
-// Options every command that touches an office has.
-struct CommonOptions {
-  std::string data_dir;
-  bool json = false;
-};
-void add_common_options(CLI::App* app, CommonOptions& options);
+// --data DIR and --json on every command that works on a data directory.
+inline void add_common_options(CLI::App* app, CommonOptions& options) {
+  motcua::cli::add_common_options(app, options, "Office data directory (holds agent.db)");
+}
 
 // Each adds its subcommand to `root` and returns how to run it.
 Command add_init_command(CLI::App& root);

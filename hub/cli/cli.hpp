@@ -9,11 +9,10 @@ namespace motcua::hub::cli {
 
 using namespace motcua::cli;
 
-struct CommonOptions {
-  std::string data_dir;
-  bool json = false;
-};
-void add_common_options(CLI::App* app, CommonOptions& options);
+// --data DIR and --json on every command that works on a data directory.
+inline void add_common_options(CLI::App* app, CommonOptions& options) {
+  motcua::cli::add_common_options(app, options, "Hub data directory (holds hub.db)");
+}
 
 Command add_init_command(CLI::App& root);
 Command add_enroll_code_command(CLI::App& root);

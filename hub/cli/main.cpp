@@ -1,15 +1,6 @@
 // motcua-hub: the provincial hub. Parses the command line and calls the hub library.
 #include "hub/cli/cli.hpp"
 
-namespace motcua::hub::cli {
-
-void add_common_options(CLI::App* app, CommonOptions& options) {
-  app->add_option("--data", options.data_dir, "Hub data directory (holds hub.db)")->required();
-  app->add_flag("--json", options.json, "Machine-readable output on stdout; errors as JSON on stderr");
-}
-
-}  // namespace motcua::hub::cli
-
 int main(int argc, char** argv) {
   using namespace motcua::hub::cli;
   CLI::App app{"motcua-hub: the provincial hub that receives offices' change sets and publishes reference data"};
