@@ -493,8 +493,8 @@ Result<json> office_status(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(auto procedures, sql::query_int64(db,
       "SELECT count(*) FROM procedure p WHERE version = (SELECT max(version) FROM procedure q WHERE q.key = p.key) "
       "AND abolished = 0"));
-  MOTCUA_ASSIGN_OR_RETURN(int64_t catalog_version, current_catalog_version(db));
-  MOTCUA_ASSIGN_OR_RETURN(int64_t calendar_version, current_calendar_version(db));
+  MOTCUA_ASSIGN_OR_RETURN(auto catalog_version, current_catalog_version(db));
+  MOTCUA_ASSIGN_OR_RETURN(auto calendar_version, current_calendar_version(db));
   MOTCUA_ASSIGN_OR_RETURN(int schema_version, schema::current_version(db));
   MOTCUA_ASSIGN_OR_RETURN(auto agent_id, store.get_meta("agent_id"));
   MOTCUA_ASSIGN_OR_RETURN(auto hub_url, store.get_meta("hub_url"));
@@ -511,9 +511,9 @@ Result<json> office_status(Store& store) {
               {"dossiers", dossiers.value_or(0)},
               {"pending_changes", pending.value_or(0)},
               {"oldest_pending_at", opt_instant(oldest)},
-              {"catalog_version", catalog_version},
+              {"catalog_version", catalog_version ? json(*catalog_version) : json(nullptr)},
               {"procedures", procedures.value_or(0)},
-              {"calendar_version", calendar_version},
+              {"calendar_version", calendar_version ? json(*calendar_version) : json(nullptr)},
               {"schema_version", schema_version},
               {"data_dir", store.data_dir()}};
 }

@@ -36,7 +36,8 @@ Status check_hub_url(const std::string& url);
 Result<HttpReply> http_post(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
                             const std::string& content_type, const std::string& body, const HttpTimeouts& timeouts = {});
 
-// GETs `url` (health checks); same rules and timeouts as http_post.
-Result<HttpReply> http_get(const std::string& url, const HttpTimeouts& timeouts = {});
+// GETs `url` with `headers`; same rules and timeouts as http_post.
+Result<HttpReply> http_get(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers = {},
+                           const HttpTimeouts& timeouts = {});
 
 }  // namespace motcua::agent

@@ -110,8 +110,9 @@ Result<HttpReply> http_post(const std::string& url, const std::vector<std::pair<
   return perform(url, headers, &content_type, &body, timeouts);
 }
 
-Result<HttpReply> http_get(const std::string& url, const HttpTimeouts& timeouts) {
-  return perform(url, {}, nullptr, nullptr, timeouts);
+Result<HttpReply> http_get(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+                           const HttpTimeouts& timeouts) {
+  return perform(url, headers, nullptr, nullptr, timeouts);
 }
 
 }  // namespace motcua::agent

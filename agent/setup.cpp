@@ -52,13 +52,15 @@ Result<InitResult> init_office(const InitRequest& request, const Clock& clock) {
 
   ReferenceUpdate update;
   update.units = *units;
-  MOTCUA_ASSIGN_OR_RETURN(CatalogPublication catalog, catalog_delta(db, *procedures));
+  // Files loaded before the office enrolls are version 0: the hub's first publication supersedes them.
+  MOTCUA_ASSIGN_OR_RETURN(auto catalog_version, current_catalog_version(db));
+  MOTCUA_ASSIGN_OR_RETURN(CatalogPublication catalog, catalog_delta(db, *procedures, next_version(catalog_version, 0)));
   catalog.published_at = clock.now();
   catalog.source = std::filesystem::path(request.catalog_path).filename().string();
   update.catalog = std::move(catalog);
   CalendarPublication calendar;
-  MOTCUA_ASSIGN_OR_RETURN(int64_t cal_version, current_calendar_version(db));
-  calendar.version = cal_version + 1;
+  MOTCUA_ASSIGN_OR_RETURN(auto cal_version, current_calendar_version(db));
+  calendar.version = next_version(cal_version, 0);
   calendar.published_at = clock.now();
   calendar.source = std::filesystem::path(request.calendar_path).filename().string();
   calendar.days = std::move(*days);

@@ -4,16 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reference/reference.hpp"
+#include "agent/feed.hpp"
+#include "agent/hub_link.hpp"
 #include "common/fault.hpp"
-#include "common/files.hpp"
+#include "reference/reference.hpp"
 #include "schema/migrate.hpp"
 #include "sync-protocol/ack.hpp"
 #include "sync-protocol/changeset.hpp"
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
 #include "sync-protocol/protocol_error.hpp"
-#include "sync-protocol/request_signature.hpp"
 
 namespace motcua::agent {
 
@@ -25,61 +25,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kAgentVersion = "0.1.0";
-
-std::string key_path(const std::string& data_dir) { return (fs::path(data_dir) / "agent-key.pem").string(); }
-
-Status write_private_key(const std::string& data_dir, const sync::KeyPair& key) {
-  MOTCUA_ASSIGN_OR_RETURN(std::string pem, key.private_pem());
-  return write_private_file(key_path(data_dir), pem);
-}
-
-Result<sync::KeyPair> read_private_key(const std::string& data_dir) {
-  auto pem = read_whole_file(key_path(data_dir));
-  if (!pem) {
-    return fail(Error::failed_precondition("this office's key " + key_path(data_dir) + " is missing",
-                                           "enroll the office again with a new code from provincial IT"));
-  }
-  return sync::KeyPair::from_private_pem(*pem);
-}
-
-// Turns a hub error body into an Error for the office: what the hub said, and whether to retry.
-Error hub_error(const HttpReply& reply) {
-  json body = json::parse(reply.body, nullptr, false);
-  std::string code = "internal", message = "the hub answered HTTP " + std::to_string(reply.status), hint;
-  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-    code = body["error"].value("code", code);
-    message = body["error"].value("message", message);
-    hint = body["error"].value("hint", "");
-  }
-  const std::string text = "hub refused (" + code + "): " + message;
-  auto pc = sync::protocol_code_from_name(code);
-  if (!pc || sync::is_transient(*pc)) return Error::unavailable(text, hint.empty() ? "retry later" : hint);
-  switch (*pc) {
-    case sync::ProtocolCode::kUnknownAgent:
-    case sync::ProtocolCode::kRevokedAgent:
-    case sync::ProtocolCode::kBadSignature:
-    case sync::ProtocolCode::kEnrollmentCodeInvalid:
-    case sync::ProtocolCode::kEnrollmentCodeExpired:
-    case sync::ProtocolCode::kEnrollmentCodeUsed:
-      return Error::unauthorized(text, hint);
-    case sync::ProtocolCode::kSequenceConflict:
-    case sync::ProtocolCode::kSequenceGap:
-    case sync::ProtocolCode::kSchemaMismatch:
-      return Error::conflict(text, hint);
-    default:
-      return Error::invalid_input(text, hint);
-  }
-}
-
-Result<std::string> require_meta(Store& store, const std::string& key) {
-  MOTCUA_ASSIGN_OR_RETURN(auto v, store.get_meta(key));
-  if (!v) {
-    return fail(Error::failed_precondition("this office is not enrolled with a hub",
-                                           "enroll it: motcua-agent enroll --data " + store.data_dir() +
-                                               " --hub URL --code CODE"));
-  }
-  return *v;
-}
 
 struct PendingBatch {
   int64_t first_seq = 0;
@@ -207,7 +152,7 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
     result.counter_last = answer["counter"].value("last", int64_t{0});
   }
   MOTCUA_ASSIGN_OR_RETURN(Store store, Store::open(request.data_dir, true, clock));
-  MOTCUA_TRY(write_private_key(request.data_dir, key));
+  MOTCUA_TRY(write_agent_key(request.data_dir, key));
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
   ReferenceUpdate units;
   if (answer.contains("units") && answer["units"].is_array()) {
@@ -226,6 +171,12 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
                              {"chain_start_seq", std::to_string(next_seq)}}) {
     MOTCUA_TRY(store.set_meta(k, v));
   }
+  // The feed cursor belongs to the unit: an office enrolled again keeps it.
+  MOTCUA_ASSIGN_OR_RETURN(auto cursor_epoch, store.get_meta("feed_epoch"));
+  if (!cursor_epoch) {
+    MOTCUA_TRY(store.set_meta("feed_epoch", text("epoch")));
+    MOTCUA_TRY(store.set_meta("feed_position", "0"));
+  }
   // Batches built for a previous identity and never acknowledged are rebuilt under the new one.
   MOTCUA_TRY(store.db().exec("DELETE FROM outbox_batch WHERE acked_at IS NULL"));
   if (day.size() == 6) {
@@ -236,17 +187,21 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
     MOTCUA_TRY(counter.run());
   }
   MOTCUA_TRY(tx.commit());
+  // The first feed pull: the office has the catalogue and calendar before it records anything. If
+  // the link drops now, the enrollment stands and the next sync fetches them.
+  auto link = load_hub_link(store);
+  auto feed = link ? pull_feed(store, *link) : Result<FeedReport>(fail(link.error()));
+  if (feed) {
+    result.feed = std::move(*feed);
+  } else {
+    result.feed_error = feed.error();
+  }
   return result;
 }
 
 Result<SyncReport> sync_outbox(Store& store) {
   SyncReport report;
-  MOTCUA_ASSIGN_OR_RETURN(std::string agent_hex, require_meta(store, "agent_id"));
-  MOTCUA_ASSIGN_OR_RETURN(std::string hub_url, require_meta(store, "hub_url"));
-  MOTCUA_ASSIGN_OR_RETURN(std::string hub_key_text, require_meta(store, "hub_public_key"));
-  MOTCUA_ASSIGN_OR_RETURN(Id128 agent_id, Id128::from_hex(agent_hex));
-  MOTCUA_ASSIGN_OR_RETURN(sync::PublicKey hub_key, sync::PublicKey::from_base64(hub_key_text));
-  MOTCUA_ASSIGN_OR_RETURN(sync::KeyPair key, read_private_key(store.data_dir()));
+  MOTCUA_ASSIGN_OR_RETURN(HubLink link, load_hub_link(store));
   sql::Db& db = store.db();
   const std::string target = "/v1/batches";
 
@@ -254,23 +209,13 @@ Result<SyncReport> sync_outbox(Store& store) {
     std::optional<PendingBatch> batch;
     {
       MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
-      MOTCUA_ASSIGN_OR_RETURN(batch, next_batch(store, agent_id, key));
+      MOTCUA_ASSIGN_OR_RETURN(batch, next_batch(store, link.agent_id, link.key));
       MOTCUA_TRY(tx.commit());
     }
     if (!batch) break;
-    // A new counter for every request, on disk before the request leaves.
-    MOTCUA_ASSIGN_OR_RETURN(std::string counter_text, require_meta(store, "request_counter"));
-    const uint64_t counter = std::stoull(counter_text) + 1;
-    MOTCUA_TRY(store.set_meta("request_counter", std::to_string(counter)));
-    MOTCUA_ASSIGN_OR_RETURN(sync::SignedRequestHeaders signed_headers,
-                            sync::sign_request(key, agent_id, counter, "POST", target, batch->envelope));
     const std::string body(batch->envelope.begin(), batch->envelope.end());
-    MOTCUA_ASSIGN_OR_RETURN(HttpReply reply,
-                            http_post(hub_url + target,
-                                      {{sync::kAgentHeader, signed_headers.agent},
-                                       {sync::kCounterHeader, signed_headers.counter},
-                                       {sync::kSignatureHeader, signed_headers.signature}},
-                                      "application/x-motcua-batch", body));
+    MOTCUA_ASSIGN_OR_RETURN(SignedReply sent, send_signed(store, link, "POST", target, "application/x-motcua-batch", body));
+    const HttpReply& reply = sent.reply;
     report.bytes_sent += static_cast<int64_t>(body.size());
     report.wire_bytes_up += reply.bytes_sent;
     report.wire_bytes_down += reply.bytes_received;
@@ -278,7 +223,7 @@ Result<SyncReport> sync_outbox(Store& store) {
     MOTCUA_FAULT_POINT("agent.sync.after_response");  // the hub has answered; the office has not recorded it
     if (reply.status != 200) return fail(hub_error(reply));
     const sync::ByteView ack_bytes(reply.body);
-    auto verified = sync::verify_ack(ack_bytes, hub_key);
+    auto verified = sync::verify_ack(ack_bytes, link.hub_key);
     if (!verified) return fail(Error::unauthorized("the hub's acknowledgement is not signed by the enrolled hub: " +
                                                    verified.error().message, "check the hub address; nothing was marked sent"));
     auto ack = sync::decode_ack(ack_bytes);
@@ -308,15 +253,13 @@ Result<SyncReport> sync_outbox(Store& store) {
     MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(now.ms)));
     MOTCUA_TRY(tx.commit());
   }
-  if (report.requests == 0) {
-    // Nothing to send: still prove the hub is reachable, so "synced" never means "never tried".
-    MOTCUA_ASSIGN_OR_RETURN(HttpReply health, http_get(hub_url + "/v1/health"));
-    ++report.requests;
-    report.wire_bytes_up += health.bytes_sent;
-    report.wire_bytes_down += health.bytes_received;
-    if (health.status != 200) return fail(hub_error(health));
-    MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(store.clock().now().ms)));
-  }
+  // Then what the hub has for the office. This request also proves the hub answered when there
+  // was nothing to send, so "synced" never means "never tried".
+  MOTCUA_ASSIGN_OR_RETURN(report.feed, pull_feed(store, link));
+  report.requests += report.feed.requests;
+  report.wire_bytes_up += report.feed.wire_bytes_up;
+  report.wire_bytes_down += report.feed.wire_bytes_down;
+  MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(store.clock().now().ms)));
   MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(db, "SELECT count(*) FROM outbox WHERE state = 'pending'"));
   report.pending_left = pending.value_or(0);
   return report;

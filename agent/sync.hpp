@@ -8,10 +8,12 @@
 // 'acknowledged') for the retention period.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "agent/feed.hpp"
 #include "agent/http_client.hpp"
 #include "agent/store.hpp"
 #include "common/error.hpp"
@@ -30,11 +32,14 @@ struct EnrollResult {
   std::string unit_name;
   std::string agency_id;
   int64_t counter_last = 0;  // today's last dossier number the hub knew for the unit
+  FeedReport feed;                 // the first feed pull (catalogue and calendar)
+  std::optional<Error> feed_error;  // set when that pull failed: enrolled, but the next sync must fetch them
 };
 
 // Generates the agent's Ed25519 key (DIR/agent-key.pem), registers it with the hub and stores the
 // agent id, the hub's address, public key and epoch, and the unit. Nothing is written before the
 // hub accepts; an office already set up sends its unit, and a code for another unit is refused.
+// Ends with a first feed pull; if only that fails, the enrollment stands and feed_error says why.
 Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock);
 
 // Largest uncompressed change set one batch carries; a batch is retried whole, so it stays small
@@ -54,13 +59,14 @@ struct SyncReport {
   int64_t wire_bytes_up = 0;    // whole requests: request line, headers, body
   int64_t wire_bytes_down = 0;  // whole responses
   std::string last_reason;  // the hub's reason for a quarantined or refused batch
+  FeedReport feed;          // what the hub had for the office (after the upload)
 };
 
-// Uploads every pending outbox row (with nothing pending it checks that the hub answers, so success
-// always means the hub was reached). Succeeds when the hub acknowledged everything (pending_left 0);
-// a transport or hub error stops the run and is returned (kUnavailable/kTimeout: try later;
-// kUnauthorized: enrollment problem; kConflict: the hub disagrees about the sequence).
-// kFailedPrecondition when the office is not enrolled.
+// Uploads every pending outbox row, then pulls the unit's feed (agent/feed.hpp), so success always
+// means the hub was reached. Succeeds when the hub acknowledged everything (pending_left 0) and the
+// feed was applied; a transport or hub error stops the run and is returned (kUnavailable/kTimeout:
+// try later; kUnauthorized: enrollment problem or a page not signed by the hub; kConflict: the hub
+// disagrees about the sequence). kFailedPrecondition when the office is not enrolled.
 Result<SyncReport> sync_outbox(Store& store);
 
 }  // namespace motcua::agent

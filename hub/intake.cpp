@@ -20,6 +20,7 @@
 #include "schema/tables.hpp"
 #include "sync-protocol/ack.hpp"
 #include "sync-protocol/envelope.hpp"
+#include "sync-protocol/feed.hpp"
 #include "sync-protocol/keys.hpp"
 #include "sync-protocol/protocol_error.hpp"
 #include "sync-protocol/request_signature.hpp"
@@ -175,6 +176,13 @@ struct Intake::Impl {
                                 int64_t schema_version, const std::string& expected_unit, int64_t next_seq);
   HttpResponse batch(const HttpRequest& req);
   HttpResponse batch_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred);
+  HttpResponse feed(const HttpRequest& req);
+  HttpResponse feed_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred, uint64_t after,
+                              const Id128& asked_epoch);
+  // PROTOCOL.md 7.2 steps 2-3, for every signed request: the agent is enrolled and active, the
+  // request signature verifies and its counter is new. The error answer, or nullopt when it passes.
+  std::optional<HttpResponse> authenticate(const HttpRequest& req, const sync::RequestCredentials& cred,
+                                           AgentRow& agent);
   Result<AgentRow> load_agent(const Id128& id);
   Result<std::optional<std::string>> authorize(const sql::Blob& changeset, const std::string& unit);
 };
@@ -210,7 +218,8 @@ HttpResponse Intake::handle(const HttpRequest& req) {
   if (path == "/v1/health" && req.method == "GET") return m_impl->health();
   if (path == "/v1/enroll" && req.method == "POST") return m_impl->enroll(req);
   if (path == "/v1/batches" && req.method == "POST") return m_impl->batch(req);
-  if (path == "/v1/health" || path == "/v1/enroll" || path == "/v1/batches") {
+  if (path == "/v1/feed" && req.method == "GET") return m_impl->feed(req);
+  if (path == "/v1/health" || path == "/v1/enroll" || path == "/v1/batches" || path == "/v1/feed") {
     HttpResponse r = error_response(ProtocolCode::kBadRequest,
                                     Error::invalid_input("method " + req.method + " not allowed on " + path));
     r.status = 405;
@@ -414,8 +423,8 @@ HttpResponse Intake::Impl::batch(const HttpRequest& req) {
   return on_writer([this, &req, c = *cred] { return batch_on_writer(req, c); });
 }
 
-HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred) {
-  sql::Db& db = store->db();
+std::optional<HttpResponse> Intake::Impl::authenticate(const HttpRequest& req, const sync::RequestCredentials& cred,
+                                                       AgentRow& out) {
   auto agent = load_agent(cred.agent_id);
   if (!agent) return error_response(ProtocolCode::kUnknownAgent, agent.error());
   if (agent->status != "active") {
@@ -424,8 +433,7 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
                                                   (agent->status == "retired" ? " (a newer agent enrolled for its unit)" : ""),
                                               "enroll this office again with a new code from provincial IT"));
   }
-  const sync::ByteView body(req.body);
-  auto signed_ok = sync::verify_request(cred, agent->key, req.method, req.target, body);
+  auto signed_ok = sync::verify_request(cred, agent->key, req.method, req.target, sync::ByteView(req.body));
   if (!signed_ok) return error_response(signed_ok.error());
   if (cred.counter <= agent->last_counter) {
     return error_response(ProtocolCode::kBadSignature,
@@ -433,6 +441,16 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
                                                   " was already used (last " + std::to_string(agent->last_counter) + "): a replay",
                                               "the agent signs every request with a new counter"));
   }
+  out = std::move(*agent);
+  return std::nullopt;
+}
+
+HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred) {
+  sql::Db& db = store->db();
+  AgentRow agent_row;
+  if (auto refused = authenticate(req, cred, agent_row)) return *refused;
+  const AgentRow* agent = &agent_row;
+  const sync::ByteView body(req.body);
   // Framing and the batch signature before any decompression (PROTOCOL.md 7.2 step 4).
   auto peeked = sync::peek_batch_header(body);
   if (!peeked) return error_response(peeked.error());
@@ -561,6 +579,139 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
   auto committed = tx->commit();
   if (!committed) return storage_error(committed.error());
   return sign_ack(status, reason);
+}
+
+namespace {
+
+// The query of GET /v1/feed: after=N&epoch=E, both required, in any order, nothing else.
+struct FeedQuery {
+  uint64_t after = 0;
+  Id128 epoch;
+};
+
+Result<FeedQuery> parse_feed_query(const std::string& target) {
+  const auto q = target.find('?');
+  const std::string query = q == std::string::npos ? std::string() : target.substr(q + 1);
+  const std::string hint = "ask GET /v1/feed?after=N&epoch=E (N: last position applied, E: the hub epoch, 32 hex digits)";
+  std::optional<uint64_t> after;
+  std::optional<Id128> epoch;
+  size_t start = 0;
+  while (start <= query.size() && !query.empty()) {
+    const size_t end = std::min(query.find('&', start), query.size());
+    const std::string pair = query.substr(start, end - start);
+    const auto eq = pair.find('=');
+    const std::string name = pair.substr(0, eq);
+    const std::string value = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
+    if (name == "after" && !after) {
+      const bool digits = !value.empty() && value.size() <= 19 &&
+                          value.find_first_not_of("0123456789") == std::string::npos && (value == "0" || value[0] != '0');
+      if (!digits) return fail(Error::invalid_input("feed position after='" + value + "' is not a decimal number", hint));
+      after = std::stoull(value);
+    } else if (name == "epoch" && !epoch) {
+      auto id = value.size() == 32 && value.find_first_not_of("0123456789abcdef") == std::string::npos
+                    ? Id128::from_hex(value)
+                    : Result<Id128>(fail(Error::invalid_input("bad epoch")));
+      if (!id) return fail(Error::invalid_input("feed epoch '" + value + "' is not 32 lower-case hex digits", hint));
+      epoch = *id;
+    } else {
+      return fail(Error::invalid_input("unexpected feed query parameter '" + name + "'", hint));
+    }
+    start = end + 1;
+  }
+  if (!after || !epoch) return fail(Error::invalid_input("the feed request needs after and epoch", hint));
+  return FeedQuery{*after, *epoch};
+}
+
+// A page holds entries until its uncompressed payload passes this size (at least one entry).
+constexpr size_t kFeedPageTargetBytes = 1u << 20;
+constexpr int kFeedPageMaxEntries = 1000;
+
+}  // namespace
+
+HttpResponse Intake::Impl::feed(const HttpRequest& req) {
+  auto cred = sync::parse_request_headers(req.header("x-motcua-agent"), req.header("x-motcua-counter"),
+                                          req.header("x-motcua-signature"));
+  if (!cred) return error_response(cred.error());
+  if (!req.body.empty()) {
+    return error_response(ProtocolCode::kBadRequest, Error::invalid_input("a feed request has no body"));
+  }
+  auto query = parse_feed_query(req.target);
+  if (!query) return error_response(ProtocolCode::kBadRequest, query.error());
+  return on_writer([this, &req, c = *cred, q = *query] { return feed_on_writer(req, c, q.after, q.epoch); });
+}
+
+HttpResponse Intake::Impl::feed_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred, uint64_t after,
+                                          const Id128& asked_epoch) {
+  sql::Db& db = store->db();
+  AgentRow agent;
+  if (auto refused = authenticate(req, cred, agent)) return *refused;
+  auto hub_epoch = Id128::from_hex(epoch);
+  if (!hub_epoch) return storage_error(hub_epoch.error());
+  // Under another epoch the agent's cursor means nothing here: its feed starts again.
+  const bool same_epoch = asked_epoch == *hub_epoch;
+  const uint64_t from = same_epoch ? after : 0;
+  const Instant now = clock.now();
+
+  auto build = [&]() -> Result<sql::Blob> {
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt last, db.prepare("SELECT coalesce(max(position), 0) FROM feed_entry WHERE unit = ?1"));
+    last.bind(1, agent.unit);
+    MOTCUA_ASSIGN_OR_RETURN(bool has_head, last.step());
+    const int64_t head = has_head ? last.int64(0) : 0;
+    sync::FeedPage page;
+    page.header.agent_id = agent.id;
+    page.header.request_counter = cred.counter;
+    page.header.epoch = *hub_epoch;
+    page.header.after = from;
+    page.header.head = static_cast<uint64_t>(head);
+    if (page.header.head < from) {
+      return fail(Error::conflict("the agent asks after position " + std::to_string(from) +
+                                       " but the unit's feed ends at " + std::to_string(page.header.head),
+                                       "the office's cursor is ahead of this hub: provincial IT must look at this agent"));
+    }
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
+        "SELECT f.position, f.kind, f.version, p.payload FROM feed_entry f "
+        "JOIN publication p ON p.kind = f.kind AND p.version = f.version "
+        "WHERE f.unit = ?1 AND f.position > ?2 ORDER BY f.position LIMIT ?3"));
+    st.bind(1, agent.unit).bind(2, static_cast<int64_t>(from)).bind(3, kFeedPageMaxEntries);
+    size_t raw = 0;
+    page.header.last = from;
+    while (raw < kFeedPageTargetBytes) {
+      MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+      if (!row) break;
+      sync::FeedEntry e;
+      e.position = static_cast<uint64_t>(st.int64(0));
+      e.kind = st.text(1) == "calendar" ? sync::FeedKind::kCalendar : sync::FeedKind::kCatalog;
+      e.version = static_cast<uint64_t>(st.int64(2));
+      e.body = st.text(3);
+      raw += e.body.size() + 21;
+      page.header.last = e.position;
+      page.entries.push_back(std::move(e));
+    }
+    page.header.hub_time_ms = now.ms;
+    MOTCUA_ASSIGN_OR_RETURN(sql::Blob bytes, sync::encode_feed_page(page, hub_key));
+    // The agent asking after `after` under this epoch has applied everything up to it.
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt up, db.prepare(
+        "UPDATE agent SET last_request_counter = ?2, last_seen_at = ?3, feed_pulled_at = ?3, "
+        "feed_position = CASE WHEN ?4 THEN ?5 ELSE feed_position END WHERE id = ?1"));
+    up.bind(1, agent.id.blob()).bind(2, static_cast<int64_t>(cred.counter)).bind(3, now.ms)
+        .bind(4, static_cast<int64_t>(same_epoch ? 1 : 0)).bind(5, static_cast<int64_t>(from));
+    MOTCUA_TRY(up.run());
+    return bytes;
+  };
+  auto tx = sql::Transaction::begin_immediate(db);
+  if (!tx) return storage_error(tx.error());
+  auto bytes = build();
+  if (!bytes) {
+    // Only the agent's cursor can be wrong here; anything else (even a page the codec refuses) is the hub's.
+    if (bytes.error().code == ErrorCode::kConflict) return error_response(ProtocolCode::kSequenceConflict, bytes.error());
+    return error_response(ProtocolCode::kInternal, bytes.error());
+  }
+  auto committed = tx->commit();
+  if (!committed) return storage_error(committed.error());
+  HttpResponse r;
+  r.content_type = "application/x-motcua-feed";
+  r.body.assign(bytes->begin(), bytes->end());
+  return r;
 }
 
 }  // namespace motcua::hub

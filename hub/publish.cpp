@@ -12,6 +12,17 @@ using nlohmann::json;
 
 namespace {
 
+// A publication travels whole in one feed page (sync-protocol/feed.hpp: 16 MiB raw, 4 MiB compressed);
+// this bound keeps it well inside both (JSON compresses about fivefold).
+constexpr size_t kMaxPublicationBytes = 8u << 20;
+
+Status check_size(const std::string& payload, const std::string& what) {
+  if (payload.size() <= kMaxPublicationBytes) return ok();
+  return fail(Error::invalid_input(what + " is " + std::to_string(payload.size()) +
+                                       " bytes as JSON, over the 8 MiB a publication may carry",
+                                   "publish it in parts (e.g. by field), or report it: no province catalogue is that large"));
+}
+
 // Records the publication and appends it to every unit's feed (inside the caller's transaction).
 Result<int64_t> append_to_feeds(sql::Db& db, const std::string& kind, int64_t version, Instant at,
                                  const std::string& source, const std::string& payload) {
@@ -40,11 +51,13 @@ Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_pa
   }
   sql::Db& db = store.db();
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
-  MOTCUA_ASSIGN_OR_RETURN(reference::CatalogPublication pub, reference::catalog_delta(db, *procedures));
+  MOTCUA_ASSIGN_OR_RETURN(auto current, reference::current_catalog_version(db));
+  MOTCUA_ASSIGN_OR_RETURN(reference::CatalogPublication pub,
+                          reference::catalog_delta(db, *procedures, reference::next_version(current, 1)));
   PublishResult result;
   result.kind = "catalog";
   if (pub.changed.empty() && pub.abolished.empty()) {
-    result.version = pub.version - 1;
+    result.version = current.value_or(0);
     return result;  // the transaction rolls back: nothing written
   }
   pub.published_at = whole_second(store.clock().now());
@@ -53,6 +66,7 @@ Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_pa
   update.catalog = pub;
   MOTCUA_TRY(reference::apply_reference_update(db, update));
   const std::string payload = reference::catalog_publication_json(pub).dump();
+  MOTCUA_TRY(check_size(payload, "the catalogue change"));
   MOTCUA_ASSIGN_OR_RETURN(result.units, append_to_feeds(db, "catalog", pub.version, pub.published_at, pub.source, payload));
   MOTCUA_TRY(tx.commit());
   result.changed = true;
@@ -70,19 +84,19 @@ Result<PublishResult> publish_calendar(HubStore& store, const std::string& csv_p
   if (!days) return fail(std::move(days.error()).context("calendar " + csv_path));
   sql::Db& db = store.db();
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
-  MOTCUA_ASSIGN_OR_RETURN(int64_t current, reference::current_calendar_version(db));
+  MOTCUA_ASSIGN_OR_RETURN(auto current, reference::current_calendar_version(db));
   reference::CalendarPublication pub;
-  pub.version = current + 1;
+  pub.version = reference::next_version(current, 1);
   pub.days = *days;
   PublishResult result;
   result.kind = "calendar";
   result.days = static_cast<int64_t>(days->size());
-  if (current > 0) {
+  if (current) {
     MOTCUA_ASSIGN_OR_RETURN(domain::Calendar existing, reference::load_calendar(db));
     reference::CalendarPublication now_published;
     now_published.days = existing.days();
     if (reference::calendar_publication_json(now_published)["days"] == reference::calendar_publication_json(pub)["days"]) {
-      result.version = current;
+      result.version = *current;
       return result;
     }
   }
@@ -92,6 +106,7 @@ Result<PublishResult> publish_calendar(HubStore& store, const std::string& csv_p
   update.calendar = pub;
   MOTCUA_TRY(reference::apply_reference_update(db, update));
   const std::string payload = reference::calendar_publication_json(pub).dump();
+  MOTCUA_TRY(check_size(payload, "the calendar"));
   MOTCUA_ASSIGN_OR_RETURN(result.units, append_to_feeds(db, "calendar", pub.version, pub.published_at, pub.source, payload));
   MOTCUA_TRY(tx.commit());
   result.changed = true;

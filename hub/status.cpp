@@ -12,7 +12,10 @@ Result<json> hub_status(HubStore& store) {
   MOTCUA_ASSIGN_OR_RETURN(std::string epoch, store.get_meta("epoch"));
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
       "SELECT u.code, u.name, u.kind, a.status, a.last_seen_at, a.high_water_seq, "
-      "  (SELECT count(*) FROM dossier d WHERE d.receiving_unit = u.code) "
+      "  (SELECT count(*) FROM dossier d WHERE d.receiving_unit = u.code), a.feed_position, "
+      "  (SELECT coalesce(max(position), 0) FROM feed_entry f WHERE f.unit = u.code), "
+      "  (SELECT max(version) FROM feed_entry f WHERE f.unit = u.code AND f.kind = 'catalog' "
+      "     AND f.position <= a.feed_position) "
       "FROM unit u LEFT JOIN agent a ON a.unit = u.code AND a.status = 'active' ORDER BY u.kind DESC, u.code"));
   json units = json::array();
   int64_t dossiers = 0, agents = 0;
@@ -28,9 +31,21 @@ Result<json> hub_status(HubStore& store) {
                      {"agent_status", enrolled ? json(st.text(3)) : json("not_enrolled")},
                      {"last_seen_at", st.is_null(4) ? json(nullptr) : json(format_rfc3339_vn(Instant{st.int64(4)}))},
                      {"high_water_seq", enrolled ? json(st.int64(5)) : json(nullptr)},
-                     {"dossiers", st.int64(6)}});
+                     {"dossiers", st.int64(6)},
+                     // The office confirmed it applied its feed up to here (it asked for what follows).
+                     {"feed_position", enrolled ? json(st.int64(7)) : json(nullptr)},
+                     {"feed_head", st.int64(8)},
+                     {"catalog_version_applied", st.is_null(9) ? json(nullptr) : json(st.int64(9))}});
   }
-  return json{{"province", province}, {"epoch", epoch}, {"units", units}, {"dossiers", dossiers}, {"agents", agents}};
+  MOTCUA_ASSIGN_OR_RETURN(auto catalog, sql::query_int64(db, "SELECT max(version) FROM catalog_publication"));
+  MOTCUA_ASSIGN_OR_RETURN(auto calendar, sql::query_int64(db, "SELECT max(version) FROM calendar_publication"));
+  return json{{"province", province},
+              {"epoch", epoch},
+              {"units", units},
+              {"dossiers", dossiers},
+              {"agents", agents},
+              {"catalog_version", catalog ? json(*catalog) : json(nullptr)},
+              {"calendar_version", calendar ? json(*calendar) : json(nullptr)}};
 }
 
 }  // namespace motcua::hub

@@ -131,20 +131,30 @@ Status apply_in_transaction(sql::Db& db, const ReferenceUpdate& update) {
   }
   if (update.catalog) {
     const CatalogPublication& pub = *update.catalog;
-    MOTCUA_ASSIGN_OR_RETURN(int64_t current, current_catalog_version(db));
-    if (pub.version <= current) {
+    MOTCUA_ASSIGN_OR_RETURN(auto current, current_catalog_version(db));
+    if (current && pub.version <= *current) {
       return fail(Error::conflict("catalogue version " + std::to_string(pub.version) +
-                                  " is not newer than the office's version " + std::to_string(current)));
+                                  " is not newer than the office's version " + std::to_string(*current)));
+    }
+    std::vector<std::string> abolished = pub.abolished;
+    if (pub.full) {
+      // The whole catalogue: whatever is current and not listed is no longer offered.
+      std::set<std::string> listed;
+      for (const auto& p : pub.changed) listed.insert(p.key);
+      MOTCUA_ASSIGN_OR_RETURN(auto rows, current_procedures(db, ""));
+      for (const auto& r : rows) {
+        if (!listed.count(r.procedure.key)) abolished.push_back(r.procedure.key);
+      }
     }
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt header, db.prepare(
         "INSERT INTO catalog_publication(version, published_at, source, procedure_count) VALUES (?1, ?2, ?3, ?4)"));
     header.bind(1, pub.version).bind(2, pub.published_at.ms).bind(3, pub.source)
-        .bind(4, static_cast<int64_t>(pub.changed.size() + pub.abolished.size()));
+        .bind(4, static_cast<int64_t>(pub.changed.size() + abolished.size()));
     MOTCUA_TRY(header.run());
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(std::string("INSERT INTO procedure(") + kProcedureColumns +
         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
     for (const auto& p : pub.changed) MOTCUA_TRY(insert_procedure(ins, p, pub.version, false));
-    for (const auto& key : pub.abolished) {
+    for (const auto& key : abolished) {
       auto prev = find_current_procedure(db, key);
       if (!prev) continue;  // already gone: nothing to abolish
       MOTCUA_TRY(insert_procedure(ins, prev->procedure, pub.version, true));
@@ -152,10 +162,10 @@ Status apply_in_transaction(sql::Db& db, const ReferenceUpdate& update) {
   }
   if (update.calendar) {
     const CalendarPublication& pub = *update.calendar;
-    MOTCUA_ASSIGN_OR_RETURN(int64_t current, current_calendar_version(db));
-    if (pub.version <= current) {
+    MOTCUA_ASSIGN_OR_RETURN(auto current, current_calendar_version(db));
+    if (current && pub.version <= *current) {
       return fail(Error::conflict("calendar version " + std::to_string(pub.version) +
-                                  " is not newer than the office's version " + std::to_string(current)));
+                                  " is not newer than the office's version " + std::to_string(*current)));
     }
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt header, db.prepare(
         "INSERT INTO calendar_publication(version, published_at, source, day_count) VALUES (?1, ?2, ?3, ?4)"));
@@ -182,20 +192,20 @@ Status apply_reference_update(sql::Db& db, const ReferenceUpdate& update) {
   return tx.commit();
 }
 
-Result<int64_t> current_catalog_version(sql::Db& db) {
-  MOTCUA_ASSIGN_OR_RETURN(auto v, sql::query_int64(db, "SELECT max(version) FROM catalog_publication"));
-  return v.value_or(0);
+Result<std::optional<int64_t>> current_catalog_version(sql::Db& db) {
+  return sql::query_int64(db, "SELECT max(version) FROM catalog_publication");
 }
 
-Result<int64_t> current_calendar_version(sql::Db& db) {
-  MOTCUA_ASSIGN_OR_RETURN(auto v, sql::query_int64(db, "SELECT max(version) FROM calendar_publication"));
-  return v.value_or(0);
+Result<std::optional<int64_t>> current_calendar_version(sql::Db& db) {
+  return sql::query_int64(db, "SELECT max(version) FROM calendar_publication");
 }
 
-Result<CatalogPublication> catalog_delta(sql::Db& db, const std::vector<domain::Procedure>& full_catalog) {
+Result<CatalogPublication> catalog_delta(sql::Db& db, const std::vector<domain::Procedure>& full_catalog,
+                                         int64_t version) {
   CatalogPublication pub;
-  MOTCUA_ASSIGN_OR_RETURN(int64_t current, current_catalog_version(db));
-  pub.version = current + 1;
+  MOTCUA_ASSIGN_OR_RETURN(auto current, current_catalog_version(db));
+  pub.version = version;
+  pub.full = !current.has_value();
   std::map<std::string, std::string> existing;  // key -> fingerprint of the current version
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT ") + kProcedureColumns +
       " FROM procedure p WHERE version = (SELECT max(version) FROM procedure q WHERE q.key = p.key) AND abolished = 0"));
@@ -321,7 +331,7 @@ json catalog_publication_json(const CatalogPublication& pub) {
                        {"online_level", p.online_level}, {"source", p.source}});
   }
   return {{"kind", "catalog"}, {"version", pub.version}, {"published_at", format_rfc3339_vn(pub.published_at)},
-          {"source", pub.source}, {"changed", changed}, {"abolished", pub.abolished}};
+          {"source", pub.source}, {"full", pub.full}, {"changed", changed}, {"abolished", pub.abolished}};
 }
 
 Result<CatalogPublication> catalog_publication_from_json(const json& doc) {
@@ -331,6 +341,10 @@ Result<CatalogPublication> catalog_publication_from_json(const json& doc) {
   MOTCUA_ASSIGN_OR_RETURN(pub.source, text_field(doc, "source", false));
   if (!doc.contains("changed") || !doc["changed"].is_array() || !doc.contains("abolished") || !doc["abolished"].is_array()) {
     return fail(Error::invalid_input("a catalogue publication needs the arrays changed and abolished"));
+  }
+  if (doc.contains("full")) {
+    if (!doc["full"].is_boolean()) return fail(Error::invalid_input("a catalogue publication's full is true or false"));
+    pub.full = doc["full"].get<bool>();
   }
   for (const auto& o : doc["changed"]) {
     if (!o.is_object()) return fail(Error::invalid_input("a changed procedure is not an object"));

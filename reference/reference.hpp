@@ -20,11 +20,16 @@
 
 namespace motcua::reference {
 
+// Versions are numbered per kind. The hub numbers its publications from 1; an office set up from
+// files before it enrolled holds version 0, which the hub's first publication supersedes.
 struct CatalogPublication {
   int64_t version = 0;  // must be greater than the office's current catalogue version
   Instant published_at;
   std::string source;
-  std::vector<domain::Procedure> changed;  // new or amended procedures (a delta)
+  // true: `changed` is the whole catalogue, and current procedures not in it are abolished (the
+  // first publication, which may land on an office that was set up from files); false: a delta.
+  bool full = false;
+  std::vector<domain::Procedure> changed;  // new or amended procedures
   std::vector<std::string> abolished;      // keys of procedures no longer offered
 };
 
@@ -45,12 +50,21 @@ struct ReferenceUpdate {
 // calendar version not greater than the current one is kConflict and nothing is applied.
 Status apply_reference_update(sql::Db& db, const ReferenceUpdate& update);
 
-// The delta between the office's current catalogue and a full catalogue file: procedures that are
-// new or whose published fields changed, and keys missing from the file (abolished).
-Result<CatalogPublication> catalog_delta(sql::Db& db, const std::vector<domain::Procedure>& full_catalog);
+// The current versions; nullopt when the database holds no catalogue (calendar) yet.
+Result<std::optional<int64_t>> current_catalog_version(sql::Db& db);
+Result<std::optional<int64_t>> current_calendar_version(sql::Db& db);
 
-Result<int64_t> current_catalog_version(sql::Db& db);   // 0 when none
-Result<int64_t> current_calendar_version(sql::Db& db);  // 0 when none
+// The version the next publication gets: current + 1, or `first` when there is none yet (0 for an
+// office set up from files, 1 for the hub).
+inline int64_t next_version(const std::optional<int64_t>& current, int64_t first) {
+  return current ? *current + 1 : first;
+}
+
+// The delta between the database's current catalogue and a full catalogue file, as publication
+// `version`: procedures that are new or whose published fields changed, and keys missing from the
+// file (abolished). `full` is set when the database holds no catalogue yet.
+Result<CatalogPublication> catalog_delta(sql::Db& db, const std::vector<domain::Procedure>& full_catalog,
+                                         int64_t version);
 
 // The calendar currently in force.
 Result<domain::Calendar> load_calendar(sql::Db& db);

@@ -6,6 +6,7 @@
 #include "common/handles.hpp"
 #include "sync-protocol/version.hpp"
 #include "sync-protocol/wire.hpp"
+#include "sync-protocol/zstd_frame.hpp"
 
 namespace motcua::sync {
 
@@ -109,75 +110,7 @@ ProtocolResult<Frame> parse_frame(ByteView envelope, const BatchLimits& limits) 
   return f;
 }
 
-ProtocolError payload_damaged(const std::string& what) {
-  return protocol_error(ProtocolCode::kBadEnvelope,
-                        Error::corruption("batch envelope damaged: payload " + what,
-                                          "the batch was damaged in transit or by the sender; it is refused and "
-                                          "nothing in it was applied"));
-}
-
-// Decompresses one zstd frame into exactly `raw_size` bytes. The frame's declared content size is
-// checked before any allocation, and the output buffer is never larger than raw_size, which the
-// caller has already bounded: a frame that expands further fails inside zstd (dstSize_tooSmall).
-ProtocolResult<sql::Blob> decompress(ByteView payload, uint32_t raw_size) {
-  uint32_t magic = 0;
-  if (payload.size >= 4) {
-    magic = static_cast<uint32_t>(payload.data[0]) | static_cast<uint32_t>(payload.data[1]) << 8 |
-            static_cast<uint32_t>(payload.data[2]) << 16 | static_cast<uint32_t>(payload.data[3]) << 24;
-  }
-  if (magic != ZSTD_MAGICNUMBER) return fail(payload_damaged("is not a zstd frame"));
-  const unsigned long long content = ZSTD_getFrameContentSize(payload.data, payload.size);
-  if (content == ZSTD_CONTENTSIZE_ERROR) {
-    return fail(payload_damaged("zstd frame header is damaged"));
-  }
-  if (content == ZSTD_CONTENTSIZE_UNKNOWN) {
-    return fail(payload_damaged("zstd frame does not declare its content size"));
-  }
-  if (content != raw_size) {
-    return fail(payload_damaged("zstd frame declares " + std::to_string(content) + " bytes but raw_size is " +
-                                std::to_string(raw_size)));
-  }
-  if (ZSTD_getDictID_fromFrame(payload.data, payload.size) != 0) {
-    return fail(payload_damaged("zstd frame needs a dictionary, but dictionary_id is 0"));
-  }
-  const size_t frame_size = ZSTD_findFrameCompressedSize(payload.data, payload.size);
-  if (ZSTD_isError(frame_size)) {
-    return fail(payload_damaged(std::string("zstd frame is damaged: ") + ZSTD_getErrorName(frame_size)));
-  }
-  if (frame_size != payload.size) {
-    return fail(payload_damaged("holds " + std::to_string(payload.size - frame_size) + " bytes after its zstd frame"));
-  }
-  ZstdDCtxHandle dctx(ZSTD_createDCtx());
-  if (!dctx) {
-    return fail(ProtocolCode::kUnavailable, Error::unavailable("cannot create a zstd context: out of memory"));
-  }
-  sql::Blob out(raw_size);
-  const size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), payload.data, payload.size);
-  if (ZSTD_isError(n)) {
-    return fail(payload_damaged(std::string("does not decompress to raw_size bytes: ") + ZSTD_getErrorName(n)));
-  }
-  if (n != raw_size) {
-    return fail(
-        payload_damaged("decompresses to " + std::to_string(n) + " bytes, raw_size is " + std::to_string(raw_size)));
-  }
-  return out;
-}
-
-Result<sql::Blob> compress(const sql::Blob& raw, int level) {
-  ZstdCCtxHandle cctx(ZSTD_createCCtx());
-  if (!cctx) return fail(Error::unavailable("cannot create a zstd context: out of memory"));
-  // The receiver requires the content size in the frame header and no checksum (payload_hash
-  // already covers the content).
-  size_t rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
-  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
-  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 0);
-  if (ZSTD_isError(rc)) return fail(Error::internal(std::string("configuring zstd: ") + ZSTD_getErrorName(rc)));
-  sql::Blob out(ZSTD_compressBound(raw.size()));
-  const size_t n = ZSTD_compress2(cctx.get(), out.data(), out.size(), raw.data(), raw.size());
-  if (ZSTD_isError(n)) return fail(Error::internal(std::string("zstd compression failed: ") + ZSTD_getErrorName(n)));
-  out.resize(n);
-  return out;
-}
+ProtocolError payload_damaged(const std::string& what) { return zstd_frame::payload_damaged(kKind, what); }
 
 }  // namespace
 
@@ -212,7 +145,7 @@ Result<EncodedBatch> encode_batch(const BatchHeader& header, const sql::Blob& ch
 
   sql::Blob compressed;
   if (header.compression == Compression::kZstd) {
-    MOTCUA_ASSIGN_OR_RETURN(compressed, compress(changeset, compression_level));
+    MOTCUA_ASSIGN_OR_RETURN(compressed, zstd_frame::compress(changeset, compression_level));
   }
   const sql::Blob& payload = header.compression == Compression::kZstd ? compressed : changeset;
   if (payload.size() > limits.max_payload_size) {
@@ -263,7 +196,7 @@ ProtocolResult<DecodedBatch> decode_batch(ByteView envelope, const BatchLimits& 
   out.payload_hash = f.payload_hash;
   out.signed_hash = sha256(f.signed_bytes);
   if (f.header.compression == Compression::kZstd) {
-    MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(out.changeset, decompress(f.payload, f.raw_size));
+    MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(out.changeset, zstd_frame::decompress(kKind, f.payload, f.raw_size));
   } else {
     out.changeset.assign(f.payload.data, f.payload.data + f.payload.size);
   }

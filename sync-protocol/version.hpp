@@ -6,7 +6,8 @@
 //              validation. Nothing travelled yet.
 //   1          Ed25519 agent and hub keys; batch envelope "MCB1" (format 1); acknowledgement "MCK1"
 //              (format 1); request signatures "MOTCUA-REQ-1"; HTTP binding /v1 (enroll, batches,
-//              health); the error body and the stable error codes.
+//              health); the error body and the stable error codes. Feed page "MCF1" (format 1) and
+//              GET /v1/feed: catalogue and calendar publications, hub to office.
 #pragma once
 
 #include <cstdint>
@@ -20,5 +21,6 @@ inline constexpr uint16_t kProtocolVersion = 1;
 // message's layout changes, which bumps kProtocolVersion too.
 inline constexpr uint16_t kBatchFormatVersion = 1;  // "MCB1", since protocol 1
 inline constexpr uint16_t kAckFormatVersion = 1;    // "MCK1", since protocol 1
+inline constexpr uint16_t kFeedFormatVersion = 1;   // "MCF1", since protocol 1
 
 }  // namespace motcua::sync

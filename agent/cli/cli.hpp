@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "agent/feed.hpp"
 #include "common/cli_output.hpp"
 #include "common/error.hpp"
 
@@ -35,5 +36,11 @@ Command add_sync_command(CLI::App& root);
 
 // Local Vietnamese rendering for the human (non-JSON) output: "25/02/2026 10:00".
 std::string human_time(const std::string& rfc3339_or_empty);
+
+// A feed pull for --json: {"applied": ["catalog 2", ...], "skipped", "position", "catalog_version",
+// "calendar_version", "requests", "wire_bytes_up", "wire_bytes_down"}.
+nlohmann::json feed_json(const FeedReport& feed);
+// One line per publication received, for the clerk.
+void print_feed_vi(const FeedReport& feed);
 
 }  // namespace motcua::agent::cli

@@ -24,10 +24,22 @@ Command add_enroll_command(CLI::App& root) {
             auto r = enroll(o->request, process_clock());
             if (!r) return report_error(r.error(), o->common.json);
             if (o->common.json) {
-              print_json({{"agent_id", r->agent_id}, {"unit", r->unit}, {"unit_name", r->unit_name},
-                          {"agency_id", r->agency_id}, {"counter_last", r->counter_last}});
+              nlohmann::json out = {{"agent_id", r->agent_id}, {"unit", r->unit}, {"unit_name", r->unit_name},
+                                    {"agency_id", r->agency_id}, {"counter_last", r->counter_last},
+                                    {"feed", feed_json(r->feed)}};
+              if (r->feed_error) out["feed"]["error"] = r->feed_error->message;
+              print_json(out);
             } else {
               std::cout << "Đã kết nối văn phòng " << r->unit_name << " (" << r->unit << ") với máy chủ tỉnh.\n";
+              if (!r->feed_error) print_feed_vi(r->feed);
+            }
+            if (r->feed_error) {
+              // Enrolled: the code is used up. Only the first download is missing; sync fetches it.
+              std::cerr << "Đã kết nối nhưng chưa tải được danh mục thủ tục và lịch làm việc; hãy chạy lại "
+                           "đồng bộ (motcua-agent sync) khi có mạng.\n"
+                        << "motcua: enrolled, but the first feed pull failed: " << r->feed_error->message
+                        << "\n  hint: do not enroll again; run motcua-agent sync --data " << o->common.data_dir
+                        << " when the hub is reachable\n";
             }
             return 0;
           }};

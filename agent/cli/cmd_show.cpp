@@ -29,6 +29,10 @@ Command add_show_command(CLI::App& root) {
             const auto& d = *r;
             std::cout << "Hồ sơ " << d["code"].get<std::string>() << " — " << d["status_name"].get<std::string>() << "\n"
                       << "  Thủ tục: " << d["procedure"].value("name", d["procedure"]["key"].get<std::string>()) << "\n"
+                      << "  Thời hạn giải quyết: "
+                      << (d["procedure"].value("time_limit_text", "").empty() ? std::string("(không có)")
+                                                                               : d["procedure"].value("time_limit_text", ""))
+                      << " (danh mục phiên bản " << d["procedure"]["version"].get<int64_t>() << ")\n"
                       << "  Chủ hồ sơ: " << d["applicant"]["name"].get<std::string>() << " (CCCD "
                       << d["applicant"]["citizen_id"].get<std::string>() << ")\n"
                       << "  Tiếp nhận: " << human_time(d["received_at"].get<std::string>()) << "\n"

@@ -8,6 +8,17 @@
 
 namespace motcua::agent::cli {
 
+namespace {
+
+// "phiên bản 3", "phiên bản 0 (nạp từ tệp)", "chưa có".
+std::string version_vi(const nlohmann::json& v) {
+  if (!v.is_number_integer()) return "chưa có";
+  const int64_t n = v.get<int64_t>();
+  return "phiên bản " + std::to_string(n) + (n == 0 ? " (nạp từ tệp, chưa nhận từ máy chủ tỉnh)" : "");
+}
+
+}  // namespace
+
 Command add_status_command(CLI::App& root) {
   auto o = std::make_shared<CommonOptions>();
   CLI::App* app = root.add_subcommand("status", "Show the office's state: dossiers, pending changes, versions");
@@ -25,9 +36,17 @@ Command add_status_command(CLI::App& root) {
             std::cout << s["unit_name"].get<std::string>() << " (" << s["unit"].get<std::string>() << ")\n"
                       << "  Hồ sơ: " << s["dossiers"].get<int64_t>() << "\n"
                       << "  Thay đổi chưa gửi: " << s["pending_changes"].get<int64_t>() << "\n"
-                      << "  Danh mục thủ tục: phiên bản " << s["catalog_version"].get<int64_t>() << " ("
+                      << "  Danh mục thủ tục: " << version_vi(s["catalog_version"]) << " ("
                       << s["procedures"].get<int64_t>() << " thủ tục)\n"
-                      << "  Lịch làm việc: phiên bản " << s["calendar_version"].get<int64_t>() << "\n";
+                      << "  Lịch làm việc: " << version_vi(s["calendar_version"]) << "\n";
+            if (s["enrolled"].get<bool>()) {
+              std::cout << "  Đồng bộ thành công gần nhất: "
+                        << (s["last_sync_ok_at"].is_string() ? human_time(s["last_sync_ok_at"].get<std::string>())
+                                                              : std::string("chưa có"))
+                        << "\n";
+            } else {
+              std::cout << "  Chưa kết nối với máy chủ tỉnh\n";
+            }
             return 0;
           }};
 }

@@ -22,9 +22,11 @@ Command add_sync_command(CLI::App& root) {
               print_json({{"batches", r->batches}, {"applied", r->applied}, {"duplicate", r->duplicate},
                           {"quarantined", r->quarantined}, {"refused", r->refused}, {"pending_changes", r->pending_left},
                           {"bytes_sent", r->bytes_sent}, {"requests", r->requests}, {"wire_bytes_up", r->wire_bytes_up},
-                          {"wire_bytes_down", r->wire_bytes_down}, {"reason", r->last_reason}});
+                          {"wire_bytes_down", r->wire_bytes_down}, {"reason", r->last_reason},
+                          {"feed", feed_json(r->feed)}});
             } else {
               std::cout << "Đã gửi " << r->batches << " lô thay đổi; còn " << r->pending_left << " thay đổi chưa gửi.\n";
+              print_feed_vi(r->feed);
               if (r->quarantined + r->refused > 0) {
                 std::cout << "Có " << (r->quarantined + r->refused)
                           << " lô cần CNTT tỉnh xem xét: " << r->last_reason << "\n";

@@ -24,11 +24,19 @@ Command add_status_command(CLI::App& root) {
               return 0;
             }
             std::cout << "Province " << (*s)["province"].get<std::string>() << ": " << (*s)["agents"].get<int64_t>()
-                      << " enrolled agents, " << (*s)["dossiers"].get<int64_t>() << " dossiers\n";
+                      << " enrolled agents, " << (*s)["dossiers"].get<int64_t>() << " dossiers";
+            auto version = [](const nlohmann::json& v) { return v.is_null() ? std::string("none") : v.dump(); };
+            std::cout << "; catalogue " << version((*s)["catalog_version"]) << ", calendar "
+                      << version((*s)["calendar_version"]) << "\n";
             for (const auto& u : (*s)["units"]) {
               if (u["agent_status"] == "not_enrolled" && u["dossiers"] == 0) continue;
               std::cout << "  " << u["unit"].get<std::string>() << "  " << u["name"].get<std::string>() << "  "
-                        << u["agent_status"].get<std::string>() << "  " << u["dossiers"].get<int64_t>() << " hồ sơ\n";
+                        << u["agent_status"].get<std::string>() << "  " << u["dossiers"].get<int64_t>() << " dossiers";
+              if (!u["feed_position"].is_null()) {
+                std::cout << "  feed " << u["feed_position"].get<int64_t>() << "/" << u["feed_head"].get<int64_t>()
+                          << " applied (catalogue " << version(u["catalog_version_applied"]) << ")";
+              }
+              std::cout << "\n";
             }
             return 0;
           }};

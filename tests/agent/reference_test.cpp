@@ -43,11 +43,12 @@ TEST_CASE("init loads the province's units, the whole catalogue and the calendar
 
 TEST_CASE("an unchanged catalogue yields an empty delta", "[reference]") {
   Office office;
-  auto delta = reference::catalog_delta(office.store.db(), sample_catalog());
+  auto delta = reference::catalog_delta(office.store.db(), sample_catalog(), 1);
   REQUIRE(delta);
   CHECK(delta->changed.empty());
   CHECK(delta->abolished.empty());
-  CHECK(delta->version == 2);
+  CHECK(delta->version == 1);
+  CHECK_FALSE(delta->full);  // the office holds a catalogue: this is a delta
 }
 
 TEST_CASE("a new catalogue version carries only changed and abolished procedures", "[reference]") {
@@ -57,7 +58,7 @@ TEST_CASE("a new catalogue version carries only changed and abolished procedures
   catalog[0].time_limit = domain::parse_time_limit(catalog[0].time_limit_text);
   const std::string dropped = catalog.back().key;
   catalog.pop_back();
-  auto delta = reference::catalog_delta(office.store.db(), catalog);
+  auto delta = reference::catalog_delta(office.store.db(), catalog, 1);
   REQUIRE(delta);
   REQUIRE(delta->changed.size() == 1);
   CHECK(delta->changed[0].key == catalog[0].key);
@@ -67,7 +68,7 @@ TEST_CASE("a new catalogue version carries only changed and abolished procedures
 
 TEST_CASE("dossiers keep the procedure version they were received under", "[reference]") {
   Office office("11953", "2026-03-02T08:00");
-  auto before = office.receive("2.001019");  // v1: "Không quá 02 ngày làm việc"
+  auto before = office.receive("2.001019");  // v0 (from files): "Không quá 02 ngày làm việc"
   auto catalog = sample_catalog();
   for (auto& p : catalog) {
     if (p.key == "2.001019") {
@@ -75,7 +76,7 @@ TEST_CASE("dossiers keep the procedure version they were received under", "[refe
       p.time_limit = domain::parse_time_limit(p.time_limit_text);
     }
   }
-  auto delta = reference::catalog_delta(office.store.db(), catalog);
+  auto delta = reference::catalog_delta(office.store.db(), catalog, 1);
   REQUIRE(delta);
   reference::ReferenceUpdate update;
   update.catalog = *delta;
@@ -87,9 +88,9 @@ TEST_CASE("dossiers keep the procedure version they were received under", "[refe
   auto new_view = agent::show_dossier(office.store, after.code);
   REQUIRE(old_view);
   REQUIRE(new_view);
-  CHECK((*old_view)["procedure"]["version"] == 1);
+  CHECK((*old_view)["procedure"]["version"] == 0);
   CHECK((*old_view)["procedure"]["time_limit_text"] == "Không quá 02 ngày làm việc");
-  CHECK((*new_view)["procedure"]["version"] == 2);
+  CHECK((*new_view)["procedure"]["version"] == 1);
   CHECK(*before.due_at == vn("2026-03-04T08:00"));  // 16 working hours from Monday 08:00
   CHECK(*after.due_at == vn("2026-03-09T08:00"));   // 40 working hours from Monday 08:00
 }
@@ -99,7 +100,7 @@ TEST_CASE("an abolished procedure can no longer be received", "[reference]") {
   auto catalog = sample_catalog();
   catalog.erase(std::remove_if(catalog.begin(), catalog.end(), [](auto& p) { return p.key == "2.001019"; }),
                 catalog.end());
-  auto delta = reference::catalog_delta(office.store.db(), catalog);
+  auto delta = reference::catalog_delta(office.store.db(), catalog, 1);
   REQUIRE(delta);
   reference::ReferenceUpdate update;
   update.catalog = *delta;
@@ -117,7 +118,7 @@ TEST_CASE("a publication that is not newer than the office's is refused whole", 
   Office office;
   reference::ReferenceUpdate update;
   reference::CatalogPublication pub;
-  pub.version = 1;
+  pub.version = 0;  // the office already holds version 0 (its files)
   pub.source = "stale.csv";
   pub.changed = {sample_catalog()[0]};
   update.catalog = pub;
@@ -129,11 +130,31 @@ TEST_CASE("a publication that is not newer than the office's is refused whole", 
   CHECK(count(office.store, "SELECT count(*) FROM catalog_publication") == 1);
 }
 
+TEST_CASE("a full publication abolishes every current procedure it does not list", "[reference]") {
+  Office office;
+  auto catalog = sample_catalog();
+  const std::string dropped = catalog.back().key;
+  catalog.pop_back();
+  reference::CatalogPublication pub;
+  pub.version = 1;
+  pub.source = "province.csv";
+  pub.full = true;
+  pub.changed = catalog;  // no `abolished` list: `full` implies it
+  reference::ReferenceUpdate update;
+  update.catalog = pub;
+  REQUIRE(reference::apply_reference_update(office.store.db(), update));
+  auto current = reference::current_procedures(office.store.db(), "");
+  REQUIRE(current);
+  CHECK(current->size() == catalog.size());
+  CHECK_FALSE(reference::find_current_procedure(office.store.db(), dropped));
+  CHECK(count(office.store, "SELECT count(*) FROM procedure WHERE version = 1 AND abolished = 1") == 1);
+}
+
 TEST_CASE("a calendar publication replaces the calendar and due dates use it", "[reference]") {
   Office office("11953", "2026-03-02T08:00");
   reference::ReferenceUpdate update;
   reference::CalendarPublication cal;
-  cal.version = 2;
+  cal.version = 1;
   cal.source = "extra.csv";
   cal.days = {{Date{2026, 3, 3}, "holiday", "Nghỉ đột xuất", "official", false}};
   update.calendar = cal;

@@ -48,7 +48,7 @@ Hub::Hub(const TempDir& dir, const std::string& fault) : m_data(dir.file("hub"))
       child_env(fault), dir.file("hub.log"));
   // Readiness: poll the health endpoint (bounded), never a fixed sleep.
   for (int i = 0; i < 200; ++i) {
-    auto r = agent::http_get(m_url + "/v1/health", agent::HttpTimeouts{2, 1, 2, 2});
+    auto r = agent::http_get(m_url + "/v1/health", {}, agent::HttpTimeouts{2, 1, 2, 2});
     if (r && r->status == 200) return;
     if (!m_process->running()) FAIL("hub exited: " << m_process->output());
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -57,6 +57,42 @@ Hub::Hub(const TempDir& dir, const std::string& fault) : m_data(dir.file("hub"))
 }
 
 Hub::~Hub() { stop(); }
+
+int Hub::port() const { return std::stoi(m_url.substr(m_url.rfind(':') + 1)); }
+
+nlohmann::json Hub::publish_catalog(const std::string& csv_path) {
+  auto r = hub_cmd({"catalog", "publish", "--data", m_data, csv_path, "--json"});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.out);
+}
+
+nlohmann::json Hub::publish_calendar(const std::string& csv_path) {
+  auto r = hub_cmd({"calendar", "publish", "--data", m_data, csv_path, "--json"});
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.out);
+}
+
+std::string catalog_variant(const TempDir& dir, const std::string& name, const std::vector<CatalogEdit>& edits) {
+  std::string text = read_file(source_path("data/tthc-commune-sample.csv"));
+  for (const auto& e : edits) {
+    const auto line = text.find("\n" + e.code + ",");
+    INFO("procedure " << e.code);
+    REQUIRE(line != std::string::npos);
+    const auto end = text.find('\n', line + 1);
+    if (e.from.empty() && e.to.empty()) {
+      text.erase(line, end - line);
+      continue;
+    }
+    const auto at = text.find(e.from, line);
+    REQUIRE((at != std::string::npos && at < end));
+    text.replace(at, e.from.size(), e.to);
+  }
+  const std::string path = dir.file(name);
+  write_file(path, text);
+  return path;
+}
 
 void Hub::stop() {
   if (m_process) m_process->stop(SIGTERM);
@@ -90,8 +126,10 @@ void Office::set_status(const std::string& code, int status) {
   REQUIRE(r.exit_code == 0);
 }
 
-ProcessResult Office::enroll(const Hub& hub, const std::string& code) {
-  return agent_cmd({"enroll", "--data", m_data, "--hub", hub.url(), "--code", code, "--json"});
+ProcessResult Office::enroll(const Hub& hub, const std::string& code) { return enroll_at(hub.url(), code); }
+
+ProcessResult Office::enroll_at(const std::string& hub_url, const std::string& code) {
+  return agent_cmd({"enroll", "--data", m_data, "--hub", hub_url, "--code", code, "--json"});
 }
 
 ProcessResult Office::sync(const std::string& fault) { return agent_cmd({"sync", "--data", m_data, "--json"}, fault); }

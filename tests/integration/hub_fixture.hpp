@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/sqlite.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -21,6 +23,16 @@ ProcessResult hub_cmd(std::vector<std::string> args);
 ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault = "");
 int64_t count_rows(const std::string& db_path, const std::string& sql);
 
+// The sample catalogue (data/tthc-commune-sample.csv) written to DIR/<name> with `edits` applied:
+// in the line of each procedure code, `from` replaced by `to` (the test stops if `from` is absent);
+// an empty `to` with an empty `from` drops the line.
+struct CatalogEdit {
+  std::string code;
+  std::string from;
+  std::string to;
+};
+std::string catalog_variant(const TempDir& dir, const std::string& name, const std::vector<CatalogEdit>& edits);
+
 class Hub {
  public:
   explicit Hub(const TempDir& dir, const std::string& fault = "");
@@ -29,6 +41,10 @@ class Hub {
   const std::string& data() const { return m_data; }
   std::string db_path() const { return m_data + "/hub.db"; }
   std::string enroll_code(const std::string& unit);
+  int port() const;
+  // `motcua-hub catalog publish` / `calendar publish` with --json; the test stops if it fails.
+  nlohmann::json publish_catalog(const std::string& csv_path);
+  nlohmann::json publish_calendar(const std::string& csv_path);
   BackgroundProcess& process() { return *m_process; }
   void stop();
 
@@ -47,6 +63,7 @@ class Office {
   std::string receive(const std::string& applicant, const std::string& citizen_id = "033198001234");
   void set_status(const std::string& code, int status);
   ProcessResult enroll(const Hub& hub, const std::string& code);
+  ProcessResult enroll_at(const std::string& hub_url, const std::string& code);
   ProcessResult sync(const std::string& fault = "");
 
  private:

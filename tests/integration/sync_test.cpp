@@ -346,7 +346,7 @@ TEST_CASE("the hub answers requests while its writer thread is busy", "[e2e]") {
   }
   REQUIRE(busy);
   auto started = std::chrono::steady_clock::now();
-  auto health = agent::http_get(hub.url() + "/v1/health", agent::HttpTimeouts{2, 1, 5, 5});
+  auto health = agent::http_get(hub.url() + "/v1/health", {}, agent::HttpTimeouts{2, 1, 5, 5});
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   REQUIRE(health);
   CHECK(health->status == 200);

@@ -136,3 +136,25 @@ TEST_CASE("the agent's embedded migrations are numbered from 1 without gaps", "[
     CHECK_FALSE(m[i].sql.empty());
   }
 }
+
+TEST_CASE("a hub database of schema 1 is upgraded to the feed schema keeping its agents", "[schema]") {
+  const auto& all = schema::hub_migrations();
+  REQUIRE(all.size() >= 2);
+  test::TempDir dir;
+  {
+    sql::Db db = open_db(dir.file("hub.db"));
+    const std::vector<schema::Migration> v1(all.begin(), all.begin() + 1);
+    REQUIRE(schema::migrate(db, v1, schema::kHubApplicationId, "motcua hub"));
+    REQUIRE(db.exec("INSERT INTO unit(code, name, kind, province_code, agency_id) "
+                    "VALUES ('11953', 'Phường Phố Hiến', 'commune', '33', '33.11953')"));
+    REQUIRE(db.exec("INSERT INTO agent(id, unit, public_key, status, enrolled_at, high_water_seq) "
+                    "VALUES (zeroblob(16), '11953', zeroblob(32), 'active', 1, 7)"));
+  }
+  sql::Db db = open_db(dir.file("hub.db"));
+  auto r = schema::migrate(db, all, schema::kHubApplicationId, "motcua hub");
+  REQUIRE(r);
+  CHECK(r->from_version == 1);
+  CHECK(r->to_version == schema::latest_version(all));
+  CHECK(scalar(db, "SELECT high_water_seq FROM agent") == 7);
+  CHECK(scalar(db, "SELECT feed_position FROM agent") == 0);  // asks its feed from the start
+}

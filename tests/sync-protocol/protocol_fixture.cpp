@@ -125,4 +125,66 @@ sql::Blob RawAck::signed_bytes() const {
 
 sql::Blob RawAck::build(const sync::KeyPair& key) const { return signed_with(signed_bytes(), signature_size, key); }
 
+sql::Blob RawFeedPage::payload_of(uint32_t entry_count, const std::vector<RawFeedEntry>& entries) {
+  sql::Blob out;
+  put_be(out, entry_count, 4);
+  for (const auto& e : entries) {
+    put_be(out, e.position, 8);
+    put_be(out, e.kind, 1);
+    put_be(out, e.version, 8);
+    put_be(out, e.body.size(), 4);
+    put(out, e.body);
+  }
+  return out;
+}
+
+RawFeedPage RawFeedPage::plain(const std::vector<RawFeedEntry>& entries, uint64_t after) {
+  RawFeedPage p;
+  p.agent_id = Id128::random();
+  p.epoch = Id128::random();
+  p.after = after;
+  p.last = after + entries.size();
+  p.head = p.last;
+  p.set_payload(payload_of(static_cast<uint32_t>(entries.size()), entries));
+  return p;
+}
+
+RawFeedPage RawFeedPage::zstd(const std::vector<RawFeedEntry>& entries, uint64_t after) {
+  RawFeedPage p = plain(entries, after);
+  p.set_payload(payload_of(static_cast<uint32_t>(entries.size()), entries), true);
+  return p;
+}
+
+void RawFeedPage::set_payload(const sql::Blob& raw, bool compressed) {
+  compression = compressed ? 1 : 0;
+  payload = compressed ? zstd_frame(raw) : raw;
+  raw_size = static_cast<uint32_t>(raw.size());
+  payload_size = static_cast<uint32_t>(payload.size());
+  payload_hash = sync::sha256(raw);
+}
+
+sql::Blob RawFeedPage::signed_bytes() const {
+  sql::Blob out;
+  put(out, magic);
+  put_be(out, version, 2);
+  put_be(out, flags, 2);
+  put(out, agent_id.bytes);
+  put_be(out, request_counter, 8);
+  put(out, epoch.bytes);
+  put_be(out, after, 8);
+  put_be(out, last, 8);
+  put_be(out, head, 8);
+  put_be(out, static_cast<uint64_t>(hub_time_ms), 8);
+  put_be(out, compression, 1);
+  put_be(out, raw_size, 4);
+  put_be(out, payload_size, 4);
+  put(out, payload_hash);
+  put(out, payload);
+  return out;
+}
+
+sql::Blob RawFeedPage::build(const sync::KeyPair& key) const {
+  return signed_with(signed_bytes(), signature_size, key);
+}
+
 }  // namespace motcua::test

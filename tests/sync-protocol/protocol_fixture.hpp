@@ -1,12 +1,13 @@
-// Helpers for the codec tests: real changesets captured by SQLite, and envelope/ack builders written
-// independently of the library straight from PROTOCOL.md, so tests can produce any field value
-// (valid or not) with a valid signature, and check the library's bytes against the spec.
+// Helpers for the codec tests: real changesets captured by SQLite, and envelope/ack/feed page builders
+// written independently of the library straight from PROTOCOL.md, so tests can produce any field
+// value (valid or not) with a valid signature, and check the library's bytes against the spec.
 #pragma once
 
 #include <catch2/catch.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/id.hpp"
 #include "common/sqlite.hpp"
@@ -76,6 +77,52 @@ struct RawAck {
   uint16_t signature_size = 64;
 
   sql::Blob signed_bytes() const;
+  sql::Blob build(const sync::KeyPair& key) const;
+};
+
+// One entry of a feed page's uncompressed payload, as PROTOCOL.md section 7.4.3 lays it out.
+struct RawFeedEntry {
+  uint64_t position = 1;
+  uint8_t kind = 1;
+  uint64_t version = 1;
+  std::string body;
+};
+
+// Every field of a feed page, as PROTOCOL.md section 7.4.3 lays it out.
+struct RawFeedPage {
+  std::string magic = "MCF1";
+  uint16_t version = 1;
+  uint16_t flags = 0;
+  Id128 agent_id;
+  uint64_t request_counter = 1;
+  Id128 epoch;
+  uint64_t after = 0;
+  uint64_t last = 0;
+  uint64_t head = 0;
+  int64_t hub_time_ms = 0;
+  uint8_t compression = 0;
+  uint32_t raw_size = 0;
+  uint32_t payload_size = 0;
+  sync::Hash256 payload_hash{};
+  sql::Blob payload;
+  uint16_t signature_size = 64;
+
+  // An uncompressed payload: `entry_count` as given (whatever the entries), then the entries, each
+  // with body_size = the size of its body.
+  static sql::Blob payload_of(uint32_t entry_count, const std::vector<RawFeedEntry>& entries);
+  // An uncompressed page of `entries` for a new agent id and epoch: last = head = after + the number
+  // of entries, entry_count, sizes and hash matching. The entries' positions are taken as given.
+  static RawFeedPage plain(const std::vector<RawFeedEntry>& entries, uint64_t after = 0);
+  // The same page with its payload as one zstd frame (level 3, content size declared).
+  static RawFeedPage zstd(const std::vector<RawFeedEntry>& entries, uint64_t after = 0);
+
+  // Replaces the payload by `raw`, uncompressed (compression 0) or as one zstd frame (compression
+  // 1), with matching raw_size, payload_size and payload_hash.
+  void set_payload(const sql::Blob& raw, bool compressed = false);
+
+  // Every byte before signature_size.
+  sql::Blob signed_bytes() const;
+  // The whole page, signed with `key`.
   sql::Blob build(const sync::KeyPair& key) const;
 };
 

@@ -1,0 +1,128 @@
+#include "agent/feed.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "common/fault.hpp"
+#include "reference/reference.hpp"
+#include "sync-protocol/feed.hpp"
+
+namespace motcua::agent {
+
+using nlohmann::json;
+
+namespace {
+
+struct Cursor {
+  Id128 epoch;
+  uint64_t position = 0;
+};
+
+// Where the office's feed stands: set at the first pull from the epoch learnt at enrollment.
+Result<Cursor> load_cursor(Store& store) {
+  Cursor c;
+  MOTCUA_ASSIGN_OR_RETURN(auto epoch, store.get_meta("feed_epoch"));
+  if (!epoch) {
+    MOTCUA_ASSIGN_OR_RETURN(epoch, store.get_meta("hub_epoch"));
+  }
+  if (!epoch) return c;  // an epoch of zeros is never the hub's: the feed starts from the beginning
+  auto id = Id128::from_hex(*epoch);
+  if (id) c.epoch = *id;
+  MOTCUA_ASSIGN_OR_RETURN(auto position, store.get_meta("feed_position"));
+  if (position && id) c.position = std::stoull(*position);
+  return c;
+}
+
+Error bad_page(const std::string& what) {
+  return Error::corruption("the hub's feed page was refused: " + what,
+                           "nothing in it was applied; the next sync asks again. If this repeats, tell provincial IT");
+}
+
+// Applies one entry inside the page's transaction. false: the office already holds this version.
+Result<bool> apply_entry(sql::Db& db, const sync::FeedEntry& entry) {
+  json doc = json::parse(entry.body, nullptr, false);
+  if (!doc.is_object()) return fail(bad_page("entry " + std::to_string(entry.position) + " is not a JSON object"));
+  reference::ReferenceUpdate update;
+  std::optional<int64_t> current;
+  int64_t version = 0;
+  if (entry.kind == sync::FeedKind::kCatalog) {
+    auto pub = reference::catalog_publication_from_json(doc);
+    if (!pub) return fail(bad_page("catalogue entry " + std::to_string(entry.position) + ": " + pub.error().message));
+    version = pub->version;
+    MOTCUA_ASSIGN_OR_RETURN(current, reference::current_catalog_version(db));
+    update.catalog = std::move(*pub);
+  } else {
+    auto pub = reference::calendar_publication_from_json(doc);
+    if (!pub) return fail(bad_page("calendar entry " + std::to_string(entry.position) + ": " + pub.error().message));
+    version = pub->version;
+    MOTCUA_ASSIGN_OR_RETURN(current, reference::current_calendar_version(db));
+    update.calendar = std::move(*pub);
+  }
+  if (static_cast<uint64_t>(version) != entry.version) {
+    return fail(bad_page("entry " + std::to_string(entry.position) + " says version " + std::to_string(entry.version) +
+                         " but its publication is version " + std::to_string(version)));
+  }
+  if (current && version <= *current) return false;
+  MOTCUA_TRY(reference::apply_reference_update(db, update));
+  return true;
+}
+
+}  // namespace
+
+Result<FeedReport> pull_feed(Store& store, const HubLink& link) {
+  FeedReport report;
+  sql::Db& db = store.db();
+  MOTCUA_ASSIGN_OR_RETURN(Cursor cursor, load_cursor(store));
+  for (int page_no = 0; page_no < kMaxFeedPagesPerPull; ++page_no) {
+    const std::string target =
+        "/v1/feed?after=" + std::to_string(cursor.position) + "&epoch=" + cursor.epoch.hex();
+    MOTCUA_ASSIGN_OR_RETURN(SignedReply sent, send_signed(store, link, "GET", target, "", ""));
+    ++report.requests;
+    report.wire_bytes_up += sent.reply.bytes_sent;
+    report.wire_bytes_down += sent.reply.bytes_received;
+    if (sent.reply.status != 200) return fail(hub_error(sent.reply));
+    const sync::ByteView bytes(sent.reply.body);
+    auto verified = sync::verify_feed_page(bytes, link.hub_key);
+    if (!verified) {
+      return fail(Error::unauthorized("a feed page is not signed by the enrolled hub: " + verified.error().message,
+                                      "nothing in it was applied; check the hub address"));
+    }
+    auto page = sync::decode_feed_page(bytes);
+    if (!page) return fail(bad_page(page.error().message));
+    auto answers = sync::check_feed_page_answers(page->header, link.agent_id, sent.counter, cursor.epoch,
+                                                 cursor.position);
+    if (!answers) return fail(bad_page(answers.error().message));
+
+    const Instant now = store.clock().now();
+    {
+      MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+      int applied = 0, skipped = 0;
+      std::vector<std::string> names;
+      for (const auto& entry : page->entries) {
+        MOTCUA_ASSIGN_OR_RETURN(bool fresh, apply_entry(db, entry));
+        if (fresh) {
+          ++applied;
+          names.push_back(std::string(sync::feed_kind_name(entry.kind)) + " " + std::to_string(entry.version));
+        } else {
+          ++skipped;
+        }
+      }
+      MOTCUA_TRY(store.set_meta("feed_epoch", page->header.epoch.hex()));
+      MOTCUA_TRY(store.set_meta("feed_position", std::to_string(page->header.last)));
+      MOTCUA_TRY(store.set_meta("hub_clock_offset_ms", std::to_string(page->header.hub_time_ms - now.ms)));
+      MOTCUA_FAULT_POINT("agent.feed.before_commit");  // applied in the transaction, not yet durable
+      MOTCUA_TRY(tx.commit());
+      report.entries_applied += applied;
+      report.entries_skipped += skipped;
+      report.applied.insert(report.applied.end(), names.begin(), names.end());
+    }
+    cursor.epoch = page->header.epoch;
+    cursor.position = page->header.last;
+    if (page->header.last >= page->header.head) break;
+  }
+  report.position = cursor.position;
+  MOTCUA_ASSIGN_OR_RETURN(report.catalog_version, reference::current_catalog_version(db));
+  MOTCUA_ASSIGN_OR_RETURN(report.calendar_version, reference::current_calendar_version(db));
+  return report;
+}
+
+}  // namespace motcua::agent

@@ -1,0 +1,222 @@
+// motcua-bench-feed [--procedures N] [--keep DIR]
+// Bytes on the wire for the feed, hub to office, over loopback HTTP (request and status lines,
+// headers and bodies, as curl wrote and read them on the socket):
+//   1. enrollment of an empty office: the first feed pull brings the whole sample catalogue and the
+//      2026-27 calendar;
+//   2. a sync with nothing new;
+//   3. a catalogue change of one procedure;
+//   4. a province-size catalogue of N generated procedures (default 2,000), published whole, then a
+//      5 % change of it (N/20 time limits), each as the office receives it.
+// Also prints the publications' JSON sizes and the time the office took to apply them.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "agent/sync.hpp"
+#include "common/files.hpp"
+#include "domain/csv.hpp"
+#include "hub/enrollment.hpp"
+#include "hub/http.hpp"
+#include "hub/hub_store.hpp"
+#include "hub/intake.hpp"
+#include "hub/publish.hpp"
+
+using namespace motcua;
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void die(const std::string& what, const Error& e) {
+  std::fprintf(stderr, "motcua-bench-feed: %s: %s\n", what.c_str(), e.message.c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T must(Result<T> r, const std::string& what) {
+  if (!r) die(what, r.error());
+  return std::move(*r);
+}
+
+int free_port() {
+  for (int port = 18600; port < 18700; ++port) {
+    hub::HttpServerOptions probe;
+    probe.port = port;
+    auto s = hub::start_http_server(probe, [](const hub::HttpRequest&) { return hub::HttpResponse{}; });
+    if (s) {
+      (void)(*s)->stop();
+      return port;
+    }
+  }
+  return 0;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    std::fprintf(stderr, "motcua-bench-feed: cannot write %s\n", path.string().c_str());
+    std::exit(1);
+  }
+}
+
+// N procedures in the sample's CSV format, keys 9.NNNNNN. Names, fields and bodies come from the
+// sample catalogue; the notes are 60 words drawn (fixed seed) from the sample's own vocabulary, so
+// entries differ from each other about as much as real ones and compression is not flattered. The
+// procedures whose index is a multiple of `every` (when every > 0) get a longer time limit.
+std::string generated_catalog(const std::vector<std::vector<std::string>>& sample_rows,
+                              const std::vector<std::string>& words, int n, int every) {
+  std::mt19937 rng(20260302);
+  auto quoted = [](const std::string& cell) {
+    std::string q = "\"";
+    for (char c : cell) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  std::string csv = "ma_tthc,ten_tthc,linh_vuc,co_quan_thuc_hien,thoi_han_giai_quyet,phi_le_phi,ghi_chu,source\n";
+  for (int i = 0; i < n; ++i) {
+    const auto& t = sample_rows[static_cast<size_t>(i) % sample_rows.size()];
+    char code[16];
+    std::snprintf(code, sizeof code, "9.%06d", i);
+    std::string notes;
+    for (int w = 0; w < 60; ++w) notes += (w ? " " : "") + words[rng() % words.size()];
+    const bool changed = every > 0 && i % every == 0;
+    csv += std::string(code) + "," + quoted(t[1] + " (" + words[rng() % words.size()] + " " + std::to_string(i) + ")") +
+           "," + quoted(t[2]) + "," + quoted(t[3]) + "," +
+           (changed ? "Không quá 07 ngày làm việc" : "Không quá 05 ngày làm việc") + "," + quoted(t[5]) + "," +
+           quoted(notes) + ",bench\n";
+  }
+  return csv;
+}
+
+struct Pull {
+  int64_t up = 0;
+  int64_t down = 0;
+  double seconds = 0;
+  std::string applied;
+};
+
+Pull sync_once(agent::Store& store) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto report = must(agent::sync_outbox(store), "sync");
+  Pull p;
+  p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  p.up = report.wire_bytes_up;
+  p.down = report.wire_bytes_down;
+  for (const auto& a : report.feed.applied) p.applied += (p.applied.empty() ? "" : ", ") + a;
+  return p;
+}
+
+void print(const char* what, const Pull& p, int64_t json_bytes) {
+  std::printf("%-50s up %7lld  down %8lld  total %8lld  (publication JSON %lld; applied %s in %.3f s)\n", what,
+              static_cast<long long>(p.up), static_cast<long long>(p.down), static_cast<long long>(p.up + p.down),
+              static_cast<long long>(json_bytes), p.applied.empty() ? "nothing" : p.applied.c_str(), p.seconds);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int procedures = 2000;
+  std::string keep;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--procedures") == 0 && i + 1 < argc) {
+      procedures = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--keep") == 0 && i + 1 < argc) {
+      keep = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: motcua-bench-feed [--procedures N (20-20000)] [--keep DIR]\n");
+      return 2;
+    }
+  }
+  if (procedures < 20 || procedures > 20000) {
+    std::fprintf(stderr, "motcua-bench-feed: --procedures must be 20-20000\n");
+    return 2;
+  }
+  const fs::path dir =
+      keep.empty() ? fs::temp_directory_path() / ("motcua-bench-" + Id128::random().hex()) : fs::path(keep);
+  fs::create_directories(dir);
+  ManualClock clock(*parse_rfc3339("2026-03-02T07:30:00+07:00"));
+  const std::string sample = std::string(MOTCUA_SOURCE_DIR) + "/data/tthc-commune-sample.csv";
+  const std::string hub_dir = (dir / "hub").string();
+
+  must(hub::init_hub(hub_dir, "33", clock), "hub init");
+  auto publisher = must(hub::HubStore::open(hub_dir, clock), "hub open");
+  const auto first = must(hub::publish_catalog(publisher, sample), "publish catalogue");
+  const auto calendar =
+      must(hub::publish_calendar(publisher, std::string(MOTCUA_SOURCE_DIR) + "/data/holidays-vn.csv"), "publish calendar");
+  const std::string code = must(hub::create_enrollment_code(publisher.db(), "11953", 72, clock.now()), "code").code;
+
+  auto intake = must(hub::Intake::create(hub_dir, clock), "hub start");
+  hub::HttpServerOptions options;
+  options.port = free_port();
+  hub::Intake* handler = intake.get();
+  auto server = must(
+      hub::start_http_server(options, [handler](const hub::HttpRequest& r) { return handler->handle(r); }), "hub listen");
+  const std::string url = "http://127.0.0.1:" + std::to_string(options.port);
+
+  // 1. Enrollment of an office with nothing on disk ends with the first feed pull.
+  const std::string office = (dir / "office").string();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto enrolled = must(agent::enroll({office, url, code}, clock), "enroll");
+  if (enrolled.feed_error) die("first feed pull", *enrolled.feed_error);
+  Pull whole;
+  whole.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  whole.up = enrolled.feed.wire_bytes_up;
+  whole.down = enrolled.feed.wire_bytes_down;
+  for (const auto& a : enrolled.feed.applied) whole.applied += (whole.applied.empty() ? "" : ", ") + a;
+  auto store = must(agent::Store::open(office, false, clock), "office open");
+
+  // 2. Nothing new.
+  const Pull empty = sync_once(store);
+
+  // 3. One procedure renamed.
+  auto sample_text = read_whole_file(sample);
+  if (!sample_text) die("sample catalogue", Error::io("cannot read " + sample));
+  std::string text = *sample_text;
+  const auto at = text.find(",Thủ tục đăng ký khai sinh,");
+  if (at == std::string::npos) die("sample catalogue", Error::internal("1.001193 not found"));
+  text.replace(at, std::string(",Thủ tục đăng ký khai sinh,").size(), ",Đăng ký khai sinh,");
+  write_text(dir / "one-change.csv", text);
+  clock.advance_ms(kMsPerSecond);
+  const auto one = must(hub::publish_catalog(publisher, (dir / "one-change.csv").string()), "publish one change");
+  const Pull one_pull = sync_once(store);
+
+  // 4. A province-size catalogue, then 5 % of it changed.
+  const auto table = must(domain::read_csv_file(sample), "read sample");
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> words;
+  for (const auto& row : table.rows) {
+    if (row.size() < 8) continue;
+    rows.push_back(row);
+    for (int c : {1, 2, 3, 5, 6}) {
+      std::istringstream in(row[static_cast<size_t>(c)]);
+      for (std::string w; in >> w;) words.push_back(w);
+    }
+  }
+  write_text(dir / "large.csv", generated_catalog(rows, words, procedures, 0));
+  clock.advance_ms(kMsPerSecond);
+  const auto large = must(hub::publish_catalog(publisher, (dir / "large.csv").string()), "publish large");
+  const Pull large_pull = sync_once(store);
+  write_text(dir / "large-5pc.csv", generated_catalog(rows, words, procedures, 20));
+  clock.advance_ms(kMsPerSecond);
+  const auto five = must(hub::publish_catalog(publisher, (dir / "large-5pc.csv").string()), "publish 5 %");
+  const Pull five_pull = sync_once(store);
+  (void)server->stop();
+
+  std::printf("feed bytes per office, hub to office over loopback HTTP (headers included)\n");
+  print("enrollment: first catalogue + calendar", whole, first.payload_bytes + calendar.payload_bytes);
+  print("sync with nothing new", empty, 0);
+  print("catalogue change of 1 procedure", one_pull, one.payload_bytes);
+  const std::string large_label = "catalogue of " + std::to_string(procedures) + " procedures (" +
+                                  std::to_string(large.procedures_changed) + " new, " +
+                                  std::to_string(large.procedures_abolished) + " gone)";
+  print(large_label.c_str(), large_pull, large.payload_bytes);
+  const std::string five_label = "5 % change: " + std::to_string(five.procedures_changed) + " procedures";
+  print(five_label.c_str(), five_pull, five.payload_bytes);
+  if (keep.empty()) fs::remove_all(dir);
+  return 0;
+}

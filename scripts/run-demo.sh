@@ -1,0 +1,172 @@
+#!/bin/sh
+# The demo, on binaries already built: scripts/run-demo.sh [BUILD_DIR] (default build/). README
+# command 1 (scripts/demo.sh) installs and builds first; CTest runs this script as a test.
+#
+# A Hưng Yên hub (province 33) publishes the sample procedure catalogue and the 2026-27 calendar;
+# two offices (Phường Phố Hiến 11953, Xã Như Quỳnh 12004) enroll and receive both through the feed.
+# The hub stops; the offices keep recording dossiers. The hub comes back, the offices sync, the
+# province publishes an amended catalogue (one procedure renamed, one time limit changed) and the
+# offices sync again: a new dossier uses the new time limit while an old one keeps its due date.
+#
+# Clocks are pinned (MOTCUA_NOW) so the Tết break shows in the appointments. The hub listens on a
+# free loopback port; readiness is polled; the script checks what it claims, stops the hub and
+# deletes its data (MOTCUA_DEMO_KEEP=1 keeps it). Exit 0 only when every check held.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+agent="$build/agent/motcua-agent"
+hub="$build/hub/motcua-hub"
+for exe in "$agent" "$hub"; do
+  [ -x "$exe" ] || { echo "run-demo: $exe is missing; build first (scripts/build.sh)" >&2; exit 2; }
+done
+demo=$(mktemp -d "${TMPDIR:-/tmp}/motcua-demo.XXXXXX")
+catalog="$here/data/tthc-commune-sample.csv"
+calendar="$here/data/holidays-vn.csv"
+hub_pid=""
+
+cleanup() {
+  if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
+  if [ "${MOTCUA_DEMO_KEEP:-}" = 1 ]; then echo "Demo data kept in $demo"; else rm -rf "$demo"; fi
+}
+trap cleanup EXIT INT TERM
+
+step() { printf '\n== %s\n' "$*"; }
+check() {  # check DESCRIPTION COMMAND...: stops the demo when a claim does not hold
+  what=$1; shift
+  if "$@"; then echo "   ok: $what"; else echo "run-demo: FAILED: $what" >&2; exit 1; fi
+}
+# The value of a top-level member of pretty-printed JSON (two-space indent), quotes stripped.
+field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -n 1; }
+
+# Starts the hub on $port (chosen once, from a random free-looking port, retried if taken) and
+# waits until it serves (bounded: 10 s).
+start_hub() {
+  attempts=0
+  while :; do
+    attempts=$((attempts + 1))
+    if [ -z "${port:-}" ] || [ "${port_fixed:-}" != yes ]; then
+      port=$(( ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000) + 30000 ))
+    fi
+    : > "$demo/hub.log"
+    "$hub" serve --data "$demo/hub" --listen "127.0.0.1:$port" >> "$demo/hub.log" 2>&1 &
+    hub_pid=$!
+    i=0
+    while [ $i -lt 100 ]; do
+      if grep -q "serving" "$demo/hub.log"; then port_fixed=yes; echo "hub serving on 127.0.0.1:$port"; return 0; fi
+      if ! kill -0 "$hub_pid" 2>/dev/null; then break; fi
+      sleep 0.1; i=$((i + 1))
+    done
+    kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
+    if [ $attempts -ge 10 ]; then echo "run-demo: the hub did not start:" >&2; cat "$demo/hub.log" >&2; exit 1; fi
+    [ "${port_fixed:-}" = yes ] && sleep 0.5  # the same port again (the offices know it): wait for it
+  done
+}
+stop_hub() { kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""; }
+
+export MOTCUA_NOW=2026-02-12T08:00:00+07:00
+step "Thursday 12/02/2026: the Hưng Yên hub publishes the province's catalogue and calendar"
+"$hub" init --data "$demo/hub" --province 33
+"$hub" catalog publish --data "$demo/hub" "$catalog"
+"$hub" calendar publish --data "$demo/hub" "$calendar"
+start_hub
+
+step "Two offices enroll; each receives the catalogue and the calendar through the feed"
+for office in pho-hien:11953 nhu-quynh:12004; do
+  dir=${office%%:*}; unit=${office##*:}
+  code=$("$hub" enroll-code --data "$demo/hub" --unit "$unit" --json | field code)
+  echo "enrollment code for $unit: $code"
+  "$agent" enroll --data "$demo/$dir" --hub "http://127.0.0.1:$port" --code "$code"
+done
+"$agent" status --data "$demo/pho-hien"
+check "Như Quỳnh holds catalogue version 1" \
+  test "$("$agent" status --data "$demo/nhu-quynh" --json | field catalog_version)" = 1
+
+step "The provincial link goes down (the hub stops); the offices keep working"
+stop_hub
+
+step "Phố Hiến, Friday 13/02/2026 10:00 (the last working day before Tết): three dossiers"
+export MOTCUA_NOW=2026-02-13T10:00:00+07:00 MOTCUA_ACTOR=canbo.phohien
+"$agent" receive --data "$demo/pho-hien" --procedure 2.001019 --applicant "Nguyễn Thị Hoa" \
+  --citizen-id 033198001234 --phone 0912345678 --address "Phường Phố Hiến, Hưng Yên" \
+  --document "Di chúc:chinh:1" --document "CCCD:photo:1"
+"$agent" receive --data "$demo/pho-hien" --procedure 1.004837 --applicant "Trần Văn Bình" \
+  --citizen-id 001098000042 --document "Tờ khai đăng ký giám hộ:chinh:1"
+"$agent" receive --data "$demo/pho-hien" --procedure 2.000815 --applicant "Lê Thị Mai" \
+  --citizen-id 033201004567 --document "Bằng tốt nghiệp:chinh:1"
+old=33.11953-260213-0001
+old_due=$("$agent" show --data "$demo/pho-hien" "$old" --json | field due_at)
+echo "the will certification $old is due $old_due (2 working days, across the Tết break)"
+
+step "Same day 15:30: a certification after 15:00 is due at 17:00 the next working day (after Tết)"
+export MOTCUA_NOW=2026-02-13T15:30:00+07:00
+"$agent" receive --data "$demo/pho-hien" --procedure 2.000884 --applicant "Phạm Quốc Đạt" --citizen-id 033199007788
+
+step "A procedure with no legal time limit needs an appointment (refused, then recorded with one)"
+"$agent" receive --data "$demo/pho-hien" --procedure 1.004873 --applicant "Đỗ Thu Hà" --citizen-id 033195001122 || true
+"$agent" receive --data "$demo/pho-hien" --procedure 1.004873 --applicant "Đỗ Thu Hà" --citizen-id 033195001122 \
+  --due-at 2026-02-27T16:00
+
+step "Như Quỳnh, Monday 02/03/2026: a paper dossier from Friday 27/02 is back-entered"
+export MOTCUA_NOW=2026-03-02T08:00:00+07:00 MOTCUA_ACTOR=canbo.nhuquynh
+"$agent" receive --data "$demo/nhu-quynh" --procedure 1.004837 --applicant "Vũ Minh Tuấn" \
+  --citizen-id 033190003344 --received-at 2026-02-27T16:00:00+07:00
+"$agent" receive --data "$demo/nhu-quynh" --procedure 1.004837 --applicant "Hoàng Thị Lan" --citizen-id 033192005566
+
+step "Như Quỳnh processes: supplement requested Tuesday, received Thursday — the clock stops meanwhile"
+code=33.12004-260302-0001
+MOTCUA_NOW=2026-03-02T09:00:00+07:00 "$agent" set-status --data "$demo/nhu-quynh" "$code" --status 4
+MOTCUA_NOW=2026-03-03T08:00:00+07:00 "$agent" set-status --data "$demo/nhu-quynh" "$code" --status 5 \
+  --note "Thiếu giấy xác nhận cư trú"
+MOTCUA_NOW=2026-03-05T14:00:00+07:00 "$agent" set-status --data "$demo/nhu-quynh" "$code" --status 4
+
+step "An illegal step is refused with a clear message"
+"$agent" set-status --data "$demo/nhu-quynh" 33.12004-260227-0001 --status 10 || true
+
+step "A sync while the hub is down: nothing is lost, everything stays queued"
+if "$agent" sync --data "$demo/pho-hien"; then echo "run-demo: sync should have failed" >&2; exit 1; fi
+"$agent" status --data "$demo/pho-hien"
+
+step "Queues and one dossier in full"
+"$agent" list --data "$demo/nhu-quynh"
+"$agent" show --data "$demo/nhu-quynh" "$code"
+
+step "Thursday 05/03/2026 15:00: the hub is back; both offices sync"
+export MOTCUA_NOW=2026-03-05T15:00:00+07:00
+start_hub
+"$agent" sync --data "$demo/pho-hien"
+"$agent" sync --data "$demo/nhu-quynh"
+check "the hub holds all 7 dossiers, each once" \
+  test "$("$hub" status --data "$demo/hub" --json | field dossiers)" = 7
+
+step "The province amends its catalogue: 1.001193 renamed, 2.001019 now 03 working days"
+sed -e '/^1\.001193,/s/,Thủ tục đăng ký khai sinh,/,Đăng ký khai sinh,/' \
+    -e '/^2\.001019,/s/Không quá 02 ngày làm việc/Không quá 03 ngày làm việc/' "$catalog" > "$demo/tthc-amended.csv"
+"$hub" catalog publish --data "$demo/hub" "$demo/tthc-amended.csv"
+
+step "Both offices sync again and receive version 2 (only the two changed procedures travel)"
+"$agent" sync --data "$demo/pho-hien"
+"$agent" sync --data "$demo/nhu-quynh" --json | sed -n '/"feed"/,/}/p'
+"$agent" procedures --data "$demo/pho-hien" --search "1.001193"
+"$agent" procedures --data "$demo/pho-hien" --search "2.001019"
+
+step "Friday 06/03/2026 09:00: a new will certification uses the new time limit; the old one keeps its due date"
+export MOTCUA_NOW=2026-03-06T09:00:00+07:00 MOTCUA_ACTOR=canbo.phohien
+"$agent" receive --data "$demo/pho-hien" --procedure 2.001019 --applicant "Bùi Văn Nam" --citizen-id 033187002211 \
+  --document "Di chúc:chinh:1"
+new=33.11953-260306-0001
+"$agent" show --data "$demo/pho-hien" "$new"
+"$agent" show --data "$demo/pho-hien" "$old"
+check "the old dossier keeps its due date ($old_due)" \
+  test "$("$agent" show --data "$demo/pho-hien" "$old" --json | field due_at)" = "$old_due"
+check "the new dossier is due after 3 working days (Wednesday 11/03 09:00)" \
+  test "$("$agent" show --data "$demo/pho-hien" "$new" --json | field due_at)" = "2026-03-11T09:00:00+07:00"
+
+step "The hub's view: every office, its agent and its dossiers"
+"$agent" sync --data "$demo/pho-hien"
+"$hub" status --data "$demo/hub"
+
+step "A sync with nothing new moves a few hundred bytes"
+"$agent" sync --data "$demo/nhu-quynh" --json | grep -E '^  "(requests|wire_bytes_up|wire_bytes_down)"'
+
+stop_hub
+printf '\nDemo finished: every check held.\n'
