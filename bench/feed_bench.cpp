@@ -21,40 +21,19 @@
 #include "agent/sync.hpp"
 #include "common/files.hpp"
 #include "domain/csv.hpp"
+#include "bench/bench_support.hpp"
 #include "hub/enrollment.hpp"
-#include "hub/http.hpp"
 #include "hub/hub_store.hpp"
-#include "hub/intake.hpp"
 #include "hub/publish.hpp"
 
 using namespace motcua;
+using motcua::bench::die;
+using motcua::bench::must;
 namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void die(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "motcua-bench-feed: %s: %s\n", what.c_str(), e.message.c_str());
-  std::exit(1);
-}
 
-template <typename T>
-T must(Result<T> r, const std::string& what) {
-  if (!r) die(what, r.error());
-  return std::move(*r);
-}
-
-int free_port() {
-  for (int port = 18600; port < 18700; ++port) {
-    hub::HttpServerOptions probe;
-    probe.port = port;
-    auto s = hub::start_http_server(probe, [](const hub::HttpRequest&) { return hub::HttpResponse{}; });
-    if (s) {
-      (void)(*s)->stop();
-      return port;
-    }
-  }
-  return 0;
-}
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -120,6 +99,7 @@ void print(const char* what, const Pull& p, int64_t json_bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::g_program = "motcua-bench-feed";
   int procedures = 2000;
   std::string keep;
   for (int i = 1; i < argc; ++i) {
@@ -150,13 +130,8 @@ int main(int argc, char** argv) {
       must(hub::publish_calendar(publisher, std::string(MOTCUA_SOURCE_DIR) + "/data/holidays-vn.csv"), "publish calendar");
   const std::string code = must(hub::create_enrollment_code(publisher.db(), "11953", 72, clock.now()), "code").code;
 
-  auto intake = must(hub::Intake::create(hub_dir, clock), "hub start");
-  hub::HttpServerOptions options;
-  options.port = free_port();
-  hub::Intake* handler = intake.get();
-  auto server = must(
-      hub::start_http_server(options, [handler](const hub::HttpRequest& r) { return handler->handle(r); }), "hub listen");
-  const std::string url = "http://127.0.0.1:" + std::to_string(options.port);
+  auto hub_server = std::make_unique<bench::LoopbackHub>(hub_dir, clock);
+  const std::string url = hub_server->url();
 
   // 1. Enrollment of an office with nothing on disk ends with the first feed pull.
   const std::string office = (dir / "office").string();
@@ -205,7 +180,7 @@ int main(int argc, char** argv) {
   clock.advance_ms(kMsPerSecond);
   const auto five = must(hub::publish_catalog(publisher, (dir / "large-5pc.csv").string()), "publish 5 %");
   const Pull five_pull = sync_once(store);
-  (void)server->stop();
+  hub_server.reset();
 
   std::printf("feed bytes per office, hub to office over loopback HTTP (headers included)\n");
   print("enrollment: first catalogue + calendar", whole, first.payload_bytes + calendar.payload_bytes);

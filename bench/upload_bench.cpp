@@ -16,26 +16,17 @@
 #include "agent/dossiers.hpp"
 #include "agent/setup.hpp"
 #include "agent/sync.hpp"
+#include "bench/bench_support.hpp"
 #include "hub/enrollment.hpp"
-#include "hub/http.hpp"
 #include "hub/hub_store.hpp"
-#include "hub/intake.hpp"
 
 using namespace motcua;
+using motcua::bench::die;
+using motcua::bench::must;
 namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void die(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "motcua-bench-upload: %s: %s\n", what.c_str(), e.message.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T must(Result<T> r, const std::string& what) {
-  if (!r) die(what, r.error());
-  return std::move(*r);
-}
 
 size_t zstd19(const std::string& text) {
   std::string out(ZSTD_compressBound(text.size()), '\0');
@@ -47,23 +38,11 @@ size_t zstd19(const std::string& text) {
   return n;
 }
 
-int free_port() {
-  // Bind-then-release on loopback is enough for a one-off benchmark run.
-  for (int port = 18500; port < 18600; ++port) {
-    hub::HttpServerOptions probe;
-    probe.port = port;
-    auto s = hub::start_http_server(probe, [](const hub::HttpRequest&) { return hub::HttpResponse{}; });
-    if (s) {
-      (void)(*s)->stop();
-      return port;
-    }
-  }
-  return 0;
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::g_program = "motcua-bench-upload";
   int dossiers = 1000;
   std::string keep;
   for (int i = 1; i < argc; ++i) {
@@ -86,13 +65,8 @@ int main(int argc, char** argv) {
 
   // The hub, in this process, on a loopback port.
   must(hub::init_hub((dir / "hub").string(), "33", clock), "hub init");
-  auto intake = must(hub::Intake::create((dir / "hub").string(), clock), "hub start");
-  hub::HttpServerOptions options;
-  options.port = free_port();
-  hub::Intake* handler = intake.get();
-  auto server = must(hub::start_http_server(options, [handler](const hub::HttpRequest& r) { return handler->handle(r); }),
-                     "hub listen");
-  const std::string url = "http://127.0.0.1:" + std::to_string(options.port);
+  auto hub_server = std::make_unique<bench::LoopbackHub>((dir / "hub").string(), clock);
+  const std::string url = hub_server->url();
 
   // The office records everything offline first.
   agent::InitRequest init;
@@ -151,7 +125,7 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   auto report = must(agent::sync_outbox(store), "sync");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  (void)server->stop();
+  hub_server.reset();
 
   const int64_t facts = dossiers * (1 + 2 + 3);  // dossier + 2 documents + 3 events
   std::printf("dossiers                    %d (3 status changes each; %lld facts)\n", dossiers,

@@ -14,13 +14,13 @@
 #include "common/sqlite.hpp"
 #include "common/text.hpp"
 #include "hub/enrollment.hpp"
+#include "hub/feed.hpp"
 #include "hub/hub_keys.hpp"
 #include "hub/hub_store.hpp"
 #include "schema/migrate.hpp"
 #include "schema/tables.hpp"
 #include "sync-protocol/ack.hpp"
 #include "sync-protocol/envelope.hpp"
-#include "sync-protocol/feed.hpp"
 #include "sync-protocol/keys.hpp"
 #include "sync-protocol/protocol_error.hpp"
 #include "sync-protocol/request_signature.hpp"
@@ -581,53 +581,6 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
   return sign_ack(status, reason);
 }
 
-namespace {
-
-// The query of GET /v1/feed: after=N&epoch=E, both required, in any order, nothing else.
-struct FeedQuery {
-  uint64_t after = 0;
-  Id128 epoch;
-};
-
-Result<FeedQuery> parse_feed_query(const std::string& target) {
-  const auto q = target.find('?');
-  const std::string query = q == std::string::npos ? std::string() : target.substr(q + 1);
-  const std::string hint = "ask GET /v1/feed?after=N&epoch=E (N: last position applied, E: the hub epoch, 32 hex digits)";
-  std::optional<uint64_t> after;
-  std::optional<Id128> epoch;
-  size_t start = 0;
-  while (start <= query.size() && !query.empty()) {
-    const size_t end = std::min(query.find('&', start), query.size());
-    const std::string pair = query.substr(start, end - start);
-    const auto eq = pair.find('=');
-    const std::string name = pair.substr(0, eq);
-    const std::string value = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
-    if (name == "after" && !after) {
-      const bool digits = !value.empty() && value.size() <= 19 &&
-                          value.find_first_not_of("0123456789") == std::string::npos && (value == "0" || value[0] != '0');
-      if (!digits) return fail(Error::invalid_input("feed position after='" + value + "' is not a decimal number", hint));
-      after = std::stoull(value);
-    } else if (name == "epoch" && !epoch) {
-      auto id = value.size() == 32 && value.find_first_not_of("0123456789abcdef") == std::string::npos
-                    ? Id128::from_hex(value)
-                    : Result<Id128>(fail(Error::invalid_input("bad epoch")));
-      if (!id) return fail(Error::invalid_input("feed epoch '" + value + "' is not 32 lower-case hex digits", hint));
-      epoch = *id;
-    } else {
-      return fail(Error::invalid_input("unexpected feed query parameter '" + name + "'", hint));
-    }
-    start = end + 1;
-  }
-  if (!after || !epoch) return fail(Error::invalid_input("the feed request needs after and epoch", hint));
-  return FeedQuery{*after, *epoch};
-}
-
-// A page holds entries until its uncompressed payload passes this size (at least one entry).
-constexpr size_t kFeedPageTargetBytes = 1u << 20;
-constexpr int kFeedPageMaxEntries = 1000;
-
-}  // namespace
-
 HttpResponse Intake::Impl::feed(const HttpRequest& req) {
   auto cred = sync::parse_request_headers(req.header("x-motcua-agent"), req.header("x-motcua-counter"),
                                           req.header("x-motcua-signature"));
@@ -653,43 +606,9 @@ HttpResponse Intake::Impl::feed_on_writer(const HttpRequest& req, const sync::Re
   const Instant now = clock.now();
 
   auto build = [&]() -> Result<sql::Blob> {
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt last, db.prepare("SELECT coalesce(max(position), 0) FROM feed_entry WHERE unit = ?1"));
-    last.bind(1, agent.unit);
-    MOTCUA_ASSIGN_OR_RETURN(bool has_head, last.step());
-    const int64_t head = has_head ? last.int64(0) : 0;
-    sync::FeedPage page;
-    page.header.agent_id = agent.id;
-    page.header.request_counter = cred.counter;
-    page.header.epoch = *hub_epoch;
-    page.header.after = from;
-    page.header.head = static_cast<uint64_t>(head);
-    if (page.header.head < from) {
-      return fail(Error::conflict("the agent asks after position " + std::to_string(from) +
-                                       " but the unit's feed ends at " + std::to_string(page.header.head),
-                                       "the office's cursor is ahead of this hub: provincial IT must look at this agent"));
-    }
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
-        "SELECT f.position, f.kind, f.version, p.payload FROM feed_entry f "
-        "JOIN publication p ON p.kind = f.kind AND p.version = f.version "
-        "WHERE f.unit = ?1 AND f.position > ?2 ORDER BY f.position LIMIT ?3"));
-    st.bind(1, agent.unit).bind(2, static_cast<int64_t>(from)).bind(3, kFeedPageMaxEntries);
-    size_t raw = 0;
-    page.header.last = from;
-    while (raw < kFeedPageTargetBytes) {
-      MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
-      if (!row) break;
-      sync::FeedEntry e;
-      e.position = static_cast<uint64_t>(st.int64(0));
-      e.kind = st.text(1) == "calendar" ? sync::FeedKind::kCalendar : sync::FeedKind::kCatalog;
-      e.version = static_cast<uint64_t>(st.int64(2));
-      e.body = st.text(3);
-      raw += e.body.size() + 21;
-      page.header.last = e.position;
-      page.entries.push_back(std::move(e));
-    }
-    page.header.hub_time_ms = now.ms;
-    MOTCUA_ASSIGN_OR_RETURN(sql::Blob bytes, sync::encode_feed_page(page, hub_key));
-    // The agent asking after `after` under this epoch has applied everything up to it.
+    MOTCUA_ASSIGN_OR_RETURN(sql::Blob bytes, feed_page(db, hub_key, *hub_epoch,
+                                                       FeedPageRequest{agent.id, cred.counter, agent.unit, from}, now));
+    // The agent asking after `from` under this epoch has applied everything up to it.
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt up, db.prepare(
         "UPDATE agent SET last_request_counter = ?2, last_seen_at = ?3, feed_pulled_at = ?3, "
         "feed_position = CASE WHEN ?4 THEN ?5 ELSE feed_position END WHERE id = ?1"));

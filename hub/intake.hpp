@@ -1,11 +1,12 @@
 // The hub's protocol endpoints (sync-protocol/PROTOCOL.md "HTTP binding"), independent of the HTTP
-// library: GET /v1/health, POST /v1/enroll, POST /v1/batches.
+// library: GET /v1/health, POST /v1/enroll, POST /v1/batches, GET /v1/feed (pages: hub/feed.hpp).
 //
-// Every write (enrollment, batch apply) runs on one dedicated writer thread that owns its own
-// database connection; listener threads only parse, and wait for the writer's answer. A batch is
-// verified (request signature and counter, envelope, batch signature, schema version, sequence and
-// hash chain), authorised row by row, and applied in one transaction together with the agent's
-// high-water mark and the batch record, then acknowledged with a hub-signed ack.
+// Every write (enrollment, batch apply, a feed request's counter) runs on one dedicated writer
+// thread that owns its own database connection; listener threads only parse, and wait for the
+// writer's answer. A batch is verified (request signature and counter, envelope, batch signature,
+// schema version, sequence and hash chain), authorised row by row, and applied in one transaction
+// together with the agent's high-water mark and the batch record, then acknowledged with a
+// hub-signed ack.
 // Thread-safety: handle() may be called from any number of threads.
 #pragma once
 

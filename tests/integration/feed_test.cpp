@@ -55,15 +55,6 @@ std::string current_name(const std::string& db, const std::string& key) {
   return st->text(0);
 }
 
-std::string meta_of(const std::string& db, const std::string& key) {
-  auto conn = sql::Db::open(db, sql::Db::Options{false, true, 5000});
-  REQUIRE(conn);
-  auto st = conn->prepare("SELECT value FROM meta WHERE key = ?1");
-  REQUIRE(st);
-  st->bind(1, key);
-  return *st->step() ? st->text(0) : std::string();
-}
-
 // A hub with the sample catalogue (version 1) and calendar (version 1) published.
 void publish_samples(Hub& hub) {
   CHECK(hub.publish_catalog(kSampleCatalog)["version"] == 1);
@@ -233,7 +224,7 @@ TEST_CASE("a tampered or replayed feed page is refused and changes nothing", "[f
   sync_json(office.data());
   REQUIRE_FALSE(recorded.empty());
   hub.publish_catalog(catalog_variant(dir, "amended.csv", {kRename, kLonger}));
-  const std::string position_before = meta_of(office.db_path(), "feed_position");
+  const std::string position_before = read_meta(office.db_path(), "feed_position");
 
   SECTION("a flipped byte in the page") {
     proxy.set_transform([](ProxiedResponse& r) {
@@ -252,7 +243,7 @@ TEST_CASE("a tampered or replayed feed page is refused and changes nothing", "[f
     CHECK(r.err.find("does not answer the request") != std::string::npos);
   }
   CHECK(status_of(office.data())["catalog_version"] == 1);
-  CHECK(meta_of(office.db_path(), "feed_position") == position_before);
+  CHECK(read_meta(office.db_path(), "feed_position") == position_before);
   CHECK(count_rows(office.db_path(), "SELECT count(*) FROM procedure WHERE version = 2") == 0);
 
   // Once the link is honest again, the publication arrives.
@@ -274,7 +265,7 @@ TEST_CASE("an office killed while applying a page keeps its old catalogue and ap
                                         child_env("agent.feed.before_commit"),
                                         "fault point agent.feed.before_commit reached", err));
   CHECK(status_of(office.data())["catalog_version"] == 1);
-  CHECK(meta_of(office.db_path(), "feed_position") == "2");
+  CHECK(read_meta(office.db_path(), "feed_position") == "2");
   CHECK(sync_json(office.data())["feed"]["applied"] == json::array({"catalog 2"}));
   CHECK(count_rows(office.db_path(), "SELECT count(*) FROM catalog_publication WHERE version = 2") == 1);
 }
@@ -287,15 +278,15 @@ TEST_CASE("the hub answers a signed feed request with a signed page and refuses 
   publish_samples(hub);
   Office office(dir, "pho-hien", "11953");
   REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
-  auto agent_id = Id128::from_hex(meta_of(office.db_path(), "agent_id"));
+  auto agent_id = Id128::from_hex(read_meta(office.db_path(), "agent_id"));
   REQUIRE(agent_id);
   auto key = sync::KeyPair::from_private_pem(read_file(office.data() + "/agent-key.pem"));
   REQUIRE(key);
-  auto hub_key = sync::PublicKey::from_base64(meta_of(office.db_path(), "hub_public_key"));
+  auto hub_key = sync::PublicKey::from_base64(read_meta(office.db_path(), "hub_public_key"));
   REQUIRE(hub_key);
-  const std::string epoch = meta_of(office.db_path(), "hub_epoch");
+  const std::string epoch = read_meta(office.db_path(), "hub_epoch");
   // The office used counters up to its last request; continue above them.
-  uint64_t counter = std::stoull(meta_of(office.db_path(), "request_counter"));
+  uint64_t counter = std::stoull(read_meta(office.db_path(), "request_counter"));
 
   auto get = [&](const std::string& target, uint64_t with_counter) {
     auto headers = sync::sign_request(*key, *agent_id, with_counter, "GET", target, sync::ByteView(std::string()));
@@ -370,4 +361,51 @@ TEST_CASE("the hub answers a signed feed request with a signed page and refuses 
     CHECK(r.status == 403);
     CHECK(error_code(r) == "revoked_agent");
   }
+}
+
+TEST_CASE("an enrollment whose first feed pull fails still stands, says so, and the next sync brings the catalogue",
+          "[feed][e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  publish_samples(hub);
+  TamperProxy proxy(hub.port());
+  proxy.set_transform([](ProxiedResponse& r) {
+    if (r.content_type == "application/x-motcua-feed") r.body[10] ^= 0x20;  // the link damages feed pages
+  });
+  const std::string office = dir.file("pho-hien");
+  auto enrolled = agent_cmd({"enroll", "--data", office, "--hub", proxy.url(), "--code", hub.enroll_code("11953"), "--json"});
+  INFO(describe(enrolled));
+  REQUIRE(enrolled.exit_code == 0);  // the code is used: enrolling again would fail, so this is success
+  json out = json::parse(enrolled.out);
+  CHECK(out["unit"] == "11953");
+  CHECK(out["feed"]["error"].is_string());
+  CHECK(enrolled.err.find("motcua-agent sync") != std::string::npos);
+  CHECK(status_of(office)["enrolled"] == true);
+  CHECK(status_of(office)["catalog_version"].is_null());
+
+  proxy.set_transform({});
+  CHECK(sync_json(office)["feed"]["applied"] == json::array({"catalog 1", "calendar 1"}));
+  CHECK(status_of(office)["procedures"] == 41);
+}
+
+TEST_CASE("a calendar publication moves the appointments of new dossiers only", "[feed][e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  publish_samples(hub);
+  Office office(dir, "pho-hien", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  // Monday 02/03/2026 09:00, "Không quá 02 ngày làm việc" = 16 working hours: Mon 6 h + Tue 8 h + Wed 2 h.
+  const std::string before = office.receive("Nguyễn Thị Hoa");
+  CHECK(show(office.data(), before)["due_at"] == "2026-03-04T09:00:00+07:00");
+
+  // The province gives Tuesday 03/03 off.
+  std::string calendar = read_file(kSampleCalendar);
+  calendar += "2026-03-03,Thứ Ba,Nghỉ đột xuất,holiday,\"công chức, viên chức\",official,,test\n";
+  write_file(dir.file("calendar-v2.csv"), calendar);
+  CHECK(hub.publish_calendar(dir.file("calendar-v2.csv"))["version"] == 2);
+  CHECK(sync_json(office.data())["feed"]["applied"] == json::array({"calendar 2"}));
+
+  const std::string after = office.receive("Trần Văn Bình");
+  CHECK(show(office.data(), after)["due_at"] == "2026-03-05T09:00:00+07:00");  // Mon 6 h + Wed 8 h + Thu 2 h
+  CHECK(show(office.data(), before)["due_at"] == "2026-03-04T09:00:00+07:00");  // a date given to a citizen stays
 }

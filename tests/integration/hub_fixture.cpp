@@ -37,6 +37,17 @@ int64_t count_rows(const std::string& db_path, const std::string& sql) {
   return n->value_or(0);
 }
 
+std::string read_meta(const std::string& db_path, const std::string& key) {
+  auto db = sql::Db::open(db_path, sql::Db::Options{false, true, 5000});
+  REQUIRE(db);
+  auto st = db->prepare("SELECT value FROM meta WHERE key = ?1");
+  REQUIRE(st);
+  st->bind(1, key);
+  auto row = st->step();
+  REQUIRE(row);
+  return *row ? st->text(0) : std::string();
+}
+
 Hub::Hub(const TempDir& dir, const std::string& fault) : m_data(dir.file("hub")) {
   auto init = hub_cmd({"init", "--data", m_data, "--province", "33", "--json"});
   INFO(describe(init));

@@ -22,6 +22,8 @@ std::string hub_exe();
 ProcessResult hub_cmd(std::vector<std::string> args);
 ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault = "");
 int64_t count_rows(const std::string& db_path, const std::string& sql);
+// A value of the meta table of an agent or hub database ("" when absent), read without writing.
+std::string read_meta(const std::string& db_path, const std::string& key);
 
 // The sample catalogue (data/tthc-commune-sample.csv) written to DIR/<name> with `edits` applied:
 // in the line of each procedure code, `from` replaced by `to` (the test stops if `from` is absent);

@@ -32,16 +32,6 @@ std::set<std::string> ids(const std::string& db, const std::string& table) {
   return out;
 }
 
-std::string meta(const std::string& db, const std::string& key) {
-  auto conn = sql::Db::open(db, sql::Db::Options{false, true, 5000});
-  REQUIRE(conn);
-  auto st = conn->prepare("SELECT value FROM meta WHERE key = ?1");
-  REQUIRE(st);
-  st->bind(1, key);
-  REQUIRE(*st->step());
-  return st->text(0);
-}
-
 // The office's identity, read from its data directory, to play a (possibly hostile) client.
 struct Identity {
   Id128 agent_id;
@@ -49,7 +39,7 @@ struct Identity {
 };
 
 Identity identity_of(const Office& office) {
-  auto id = Id128::from_hex(meta(office.db_path(), "agent_id"));
+  auto id = Id128::from_hex(read_meta(office.db_path(), "agent_id"));
   REQUIRE(id);
   auto key = sync::KeyPair::from_private_pem(read_file(office.data() + "/agent-key.pem"));
   REQUIRE(key);
@@ -98,7 +88,7 @@ std::string error_code(const agent::HttpReply& r) {
   return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
 }
 
-uint64_t request_counter(const Office& office) { return std::stoull(meta(office.db_path(), "request_counter")); }
+uint64_t request_counter(const Office& office) { return std::stoull(read_meta(office.db_path(), "request_counter")); }
 
 }  // namespace
 
