@@ -28,7 +28,9 @@ Result<Cursor> load_cursor(Store& store) {
   auto id = Id128::from_hex(*epoch);
   if (id) c.epoch = *id;
   MOTCUA_ASSIGN_OR_RETURN(auto position, store.get_meta("feed_position"));
-  if (position && id) c.position = std::stoull(*position);
+  if (position && id) {
+    MOTCUA_ASSIGN_OR_RETURN(c.position, parse_meta_number(*position, "feed_position"));
+  }
   return c;
 }
 
@@ -75,6 +77,7 @@ Result<FeedReport> pull_feed(Store& store, const HubLink& link) {
   for (int page_no = 0; page_no < kMaxFeedPagesPerPull; ++page_no) {
     const std::string target =
         "/v1/feed?after=" + std::to_string(cursor.position) + "&epoch=" + cursor.epoch.hex();
+    const Instant sent_at = store.clock().now();
     MOTCUA_ASSIGN_OR_RETURN(SignedReply sent, send_signed(store, link, "GET", target, "", ""));
     ++report.requests;
     report.wire_bytes_up += sent.reply.bytes_sent;
@@ -108,7 +111,8 @@ Result<FeedReport> pull_feed(Store& store, const HubLink& link) {
       }
       MOTCUA_TRY(store.set_meta("feed_epoch", page->header.epoch.hex()));
       MOTCUA_TRY(store.set_meta("feed_position", std::to_string(page->header.last)));
-      MOTCUA_TRY(store.set_meta("hub_clock_offset_ms", std::to_string(page->header.hub_time_ms - now.ms)));
+      MOTCUA_TRY(store.set_meta("hub_clock_offset_ms",
+                                std::to_string(clock_offset_ms(page->header.hub_time_ms, sent_at, now))));
       MOTCUA_FAULT_POINT("agent.feed.before_commit");  // applied in the transaction, not yet durable
       MOTCUA_TRY(tx.commit());
       report.entries_applied += applied;
@@ -117,7 +121,10 @@ Result<FeedReport> pull_feed(Store& store, const HubLink& link) {
     }
     cursor.epoch = page->header.epoch;
     cursor.position = page->header.last;
-    if (page->header.last >= page->header.head) break;
+    if (page->header.last >= page->header.head) {
+      report.complete = true;
+      break;
+    }
   }
   report.position = cursor.position;
   MOTCUA_ASSIGN_OR_RETURN(report.catalog_version, reference::current_catalog_version(db));

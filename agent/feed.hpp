@@ -24,14 +24,16 @@ struct FeedReport {
   std::optional<int64_t> catalog_version;   // the office's versions after the pull
   std::optional<int64_t> calendar_version;
   uint64_t position = 0;              // the cursor after the pull
+  bool complete = false;              // the office holds the whole feed (false: more pages wait)
   int64_t wire_bytes_up = 0;
   int64_t wire_bytes_down = 0;
 };
 
-// At most this many pages in one pull; the rest comes with the next sync.
+// At most this many pages in one pull (100 MiB); the rest comes with the next sync, and
+// FeedReport::complete is false then.
 constexpr int kMaxFeedPagesPerPull = 100;
 
-// Asks for pages until the office holds the whole feed. Stops at the first failure, keeping the
+// Asks for pages until the office holds the whole feed (the caller holds lock_hub_link). Stops at the first failure, keeping the
 // pages already applied: kUnavailable/kTimeout (try later), kUnauthorized (a page not signed by the
 // enrolled hub: nothing in it applied), kCorruption (a page that does not answer the request or
 // does not decode), or the hub's error.

@@ -26,6 +26,9 @@ struct HttpTimeouts {
   long low_speed_bytes_per_second = 100;  // slower than this ...
   long low_speed_seconds = 30;            // ... for this long aborts
   long total_seconds = 300;
+  // A larger answer is cut off and the request fails: the protocol's largest answer is a feed page
+  // of 187 bytes + 4 MiB, so nothing legitimate comes close.
+  size_t max_response_bytes = 8u << 20;
 };
 
 // kInvalidInput unless `url` is https://, or http:// to 127.0.0.0/8, localhost or [::1].

@@ -15,8 +15,19 @@ struct SlistDeleter { void operator()(curl_slist* l) const { curl_slist_free_all
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
 using SlistHandle = std::unique_ptr<curl_slist, SlistDeleter>;
 
+struct Sink {
+  std::string* body;
+  size_t limit;
+  bool overflowed = false;
+};
+
 size_t collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
+  auto* sink = static_cast<Sink*>(out);
+  if (sink->body->size() + size * n > sink->limit) {
+    sink->overflowed = true;
+    return 0;  // curl stops with CURLE_WRITE_ERROR
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -69,7 +80,8 @@ Result<HttpReply> perform(const std::string& url, const std::vector<std::pair<st
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
+  Sink sink{&reply.body, timeouts.max_response_bytes};
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeouts.connect_seconds);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, timeouts.low_speed_bytes_per_second);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeouts.low_speed_seconds);
@@ -79,6 +91,11 @@ Result<HttpReply> perform(const std::string& url, const std::vector<std::pair<st
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(c);
+  if (sink.overflowed) {
+    return fail(Error::unavailable("the answer from " + url + " is larger than " +
+                                       std::to_string(timeouts.max_response_bytes) + " bytes; it was cut off",
+                                   "the address may not be the province's motcua hub; check it"));
+  }
   if (rc != CURLE_OK) {
     std::string what = "cannot reach the hub at " + url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
     const char* hint = "check the office's internet link and the hub address; changes stay queued and are sent later";

@@ -1,5 +1,7 @@
 #include "agent/hub_link.hpp"
 
+#include <charconv>
+#include <cstdint>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -28,9 +30,24 @@ Result<sync::KeyPair> read_agent_key(const std::string& data_dir) {
 
 }  // namespace
 
+Result<FileLock> lock_hub_link(const std::string& data_dir) {
+  return FileLock::acquire((fs::path(data_dir) / "hub.lock").string(), 30000);
+}
+
 Status write_agent_key(const std::string& data_dir, const sync::KeyPair& key) {
   MOTCUA_ASSIGN_OR_RETURN(std::string pem, key.private_pem());
   return write_private_file(key_path(data_dir), pem);
+}
+
+Result<uint64_t> parse_meta_number(const std::string& text, const std::string& key) {
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    return fail(Error::corruption("this office's setting " + key + " is damaged ('" + text + "')",
+                                  "restore the data directory from a backup, or ask provincial IT"));
+  }
+  return value;
 }
 
 Result<std::string> require_enrolled_meta(Store& store, const std::string& key) {
@@ -56,10 +73,16 @@ Result<HubLink> load_hub_link(Store& store) {
 Result<SignedReply> send_signed(Store& store, const HubLink& link, const std::string& method, const std::string& target,
                                 const std::string& content_type, const std::string& body) {
   // A new counter for every request, on disk before the request leaves.
-  MOTCUA_ASSIGN_OR_RETURN(std::string counter_text, require_enrolled_meta(store, "request_counter"));
   SignedReply out;
-  out.counter = std::stoull(counter_text) + 1;
-  MOTCUA_TRY(store.set_meta("request_counter", std::to_string(out.counter)));
+  {
+    MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
+    MOTCUA_ASSIGN_OR_RETURN(std::string counter_text, require_enrolled_meta(store, "request_counter"));
+    MOTCUA_ASSIGN_OR_RETURN(out.counter, parse_meta_number(counter_text, "request_counter"));
+    if (out.counter == UINT64_MAX) return fail(Error::corruption("the request counter is exhausted"));
+    ++out.counter;
+    MOTCUA_TRY(store.set_meta("request_counter", std::to_string(out.counter)));
+    MOTCUA_TRY(tx.commit());
+  }
   MOTCUA_ASSIGN_OR_RETURN(sync::SignedRequestHeaders signed_headers,
                           sync::sign_request(link.key, link.agent_id, out.counter, method, target, sync::ByteView(body)));
   const std::vector<std::pair<std::string, std::string>> headers = {{sync::kAgentHeader, signed_headers.agent},
@@ -77,9 +100,14 @@ Error hub_error(const HttpReply& reply) {
   json body = json::parse(reply.body, nullptr, false);
   std::string code = "internal", message = "the hub answered HTTP " + std::to_string(reply.status), hint;
   if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-    code = body["error"].value("code", code);
-    message = body["error"].value("message", message);
-    hint = body["error"].value("hint", "");
+    const json& e = body["error"];
+    // Only string members count: a proxy's error page with other types must not throw.
+    auto text = [&](const char* name, std::string& out) {
+      if (e.contains(name) && e[name].is_string()) out = e[name].get<std::string>();
+    };
+    text("code", code);
+    text("message", message);
+    text("hint", hint);
   }
   const std::string text = "hub refused (" + code + "): " + message;
   auto pc = sync::protocol_code_from_name(code);

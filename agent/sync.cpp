@@ -189,8 +189,17 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
   MOTCUA_TRY(tx.commit());
   // The first feed pull: the office has the catalogue and calendar before it records anything. If
   // the link drops now, the enrollment stands and the next sync fetches them.
-  auto link = load_hub_link(store);
-  auto feed = link ? pull_feed(store, *link) : Result<FeedReport>(fail(link.error()));
+  auto feed = [&]() -> Result<FeedReport> {
+    MOTCUA_ASSIGN_OR_RETURN(HubLink link, load_hub_link(store));
+    MOTCUA_ASSIGN_OR_RETURN(FileLock lock, lock_hub_link(store.data_dir()));
+    MOTCUA_ASSIGN_OR_RETURN(FeedReport pulled, pull_feed(store, link));
+    // With nothing waiting to be sent, the office is now fully in step with the hub.
+    MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(store.db(), "SELECT count(*) FROM outbox WHERE state = 'pending'"));
+    if (pending.value_or(0) == 0) {
+      MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(store.clock().now().ms)));
+    }
+    return pulled;
+  }();
   if (feed) {
     result.feed = std::move(*feed);
   } else {
@@ -199,9 +208,10 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
   return result;
 }
 
-Result<SyncReport> sync_outbox(Store& store) {
-  SyncReport report;
-  MOTCUA_ASSIGN_OR_RETURN(HubLink link, load_hub_link(store));
+namespace {
+
+// Sends every pending batch, recording each acknowledgement as it comes.
+Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
   sql::Db& db = store.db();
   const std::string target = "/v1/batches";
 
@@ -214,6 +224,7 @@ Result<SyncReport> sync_outbox(Store& store) {
     }
     if (!batch) break;
     const std::string body(batch->envelope.begin(), batch->envelope.end());
+    const Instant sent_at = store.clock().now();
     MOTCUA_ASSIGN_OR_RETURN(SignedReply sent, send_signed(store, link, "POST", target, "application/x-motcua-batch", body));
     const HttpReply& reply = sent.reply;
     report.bytes_sent += static_cast<int64_t>(body.size());
@@ -249,18 +260,37 @@ Result<SyncReport> sync_outbox(Store& store) {
         "UPDATE outbox_batch SET acked_at = ?2, ack_status = ?3, ack_reason = ?4 WHERE first_seq = ?1"));
     b.bind(1, batch->first_seq).bind(2, now.ms).bind(3, sync::ack_status_name(ack->status)).bind(4, ack->reason);
     MOTCUA_TRY(b.run());
-    MOTCUA_TRY(store.set_meta("hub_clock_offset_ms", std::to_string(ack->hub_time_ms - now.ms)));
-    MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(now.ms)));
+    MOTCUA_TRY(store.set_meta("hub_clock_offset_ms", std::to_string(clock_offset_ms(ack->hub_time_ms, sent_at, now))));
     MOTCUA_TRY(tx.commit());
   }
-  // Then what the hub has for the office. This request also proves the hub answered when there
-  // was nothing to send, so "synced" never means "never tried".
-  MOTCUA_ASSIGN_OR_RETURN(report.feed, pull_feed(store, link));
-  report.requests += report.feed.requests;
-  report.wire_bytes_up += report.feed.wire_bytes_up;
-  report.wire_bytes_down += report.feed.wire_bytes_down;
+  return ok();
+}
+
+bool transient(const Error& e) { return e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kTimeout; }
+
+}  // namespace
+
+Result<SyncReport> sync_outbox(Store& store) {
+  SyncReport report;
+  MOTCUA_ASSIGN_OR_RETURN(HubLink link, load_hub_link(store));
+  MOTCUA_ASSIGN_OR_RETURN(FileLock lock, lock_hub_link(store.data_dir()));
+  const Status uploaded = upload_outbox(store, link, report);
+  if (!uploaded && transient(uploaded.error())) return fail(uploaded.error());  // out of reach: the feed is too
+  // Then what the hub has for the office, even when the hub refused an upload: a sequence problem
+  // for IT must not also cut the office off the catalogue. This request also proves the hub
+  // answered when there was nothing to send, so "synced" never means "never tried".
+  auto feed = pull_feed(store, link);
+  if (feed) {
+    report.feed = std::move(*feed);
+    report.requests += report.feed.requests;
+    report.wire_bytes_up += report.feed.wire_bytes_up;
+    report.wire_bytes_down += report.feed.wire_bytes_down;
+  }
+  if (!uploaded) return fail(uploaded.error());
+  if (!feed) return fail(feed.error());
+  // Only a whole sync (upload and feed) counts as a successful one.
   MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(store.clock().now().ms)));
-  MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(db, "SELECT count(*) FROM outbox WHERE state = 'pending'"));
+  MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(store.db(), "SELECT count(*) FROM outbox WHERE state = 'pending'"));
   report.pending_left = pending.value_or(0);
   return report;
 }

@@ -108,12 +108,12 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--keep") == 0 && i + 1 < argc) {
       keep = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: motcua-bench-feed [--procedures N (20-20000)] [--keep DIR]\n");
+      std::fprintf(stderr, "usage: motcua-bench-feed [--procedures N (20-10000)] [--keep DIR]\n");
       return 2;
     }
   }
-  if (procedures < 20 || procedures > 20000) {
-    std::fprintf(stderr, "motcua-bench-feed: --procedures must be 20-20000\n");
+  if (procedures < 20 || procedures > 10000) {
+    std::fprintf(stderr, "motcua-bench-feed: --procedures must be 20-10000\n");
     return 2;
   }
   const fs::path dir =

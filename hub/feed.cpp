@@ -65,8 +65,8 @@ Result<sql::Blob> feed_page(sql::Db& db, const sync::KeyPair& hub_key, const Id1
       "JOIN publication p ON p.kind = f.kind AND p.version = f.version "
       "WHERE f.unit = ?1 AND f.position > ?2 ORDER BY f.position LIMIT ?3"));
   st.bind(1, request.unit).bind(2, static_cast<int64_t>(request.after)).bind(3, kFeedPageMaxEntries);
-  size_t raw = 0;
-  while (raw < kFeedPageTargetBytes) {
+  size_t raw = 4;  // entry_count
+  while (true) {
     MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
     if (!row) break;
     sync::FeedEntry e;
@@ -74,7 +74,10 @@ Result<sql::Blob> feed_page(sql::Db& db, const sync::KeyPair& hub_key, const Id1
     e.kind = st.text(1) == "calendar" ? sync::FeedKind::kCalendar : sync::FeedKind::kCatalog;
     e.version = static_cast<uint64_t>(st.int64(2));
     e.body = st.text(3);
-    raw += e.body.size();
+    // Entries join while the payload stays within the target; a larger one travels alone (each
+    // publication was checked to fit a page of its own when it was published).
+    if (!page.entries.empty() && raw + sync::feed_entry_raw_size(e) > kFeedPageTargetBytes) break;
+    raw += sync::feed_entry_raw_size(e);
     page.header.last = e.position;
     page.entries.push_back(std::move(e));
   }

@@ -29,7 +29,8 @@ struct FeedPageRequest {
   uint64_t after = 0;  // already 0 when the agent asked under another epoch
 };
 
-// A page holds entries until its uncompressed payload passes this size (always at least one entry).
+// A page holds entries while its uncompressed payload stays within this size; an entry larger than
+// that travels alone.
 constexpr size_t kFeedPageTargetBytes = 1u << 20;
 constexpr int kFeedPageMaxEntries = 1000;
 

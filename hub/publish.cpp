@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reference/reference.hpp"
+#include "sync-protocol/feed.hpp"
 
 namespace motcua::hub {
 
@@ -12,15 +13,18 @@ using nlohmann::json;
 
 namespace {
 
-// A publication travels whole in one feed page (sync-protocol/feed.hpp: 16 MiB raw, 4 MiB compressed);
-// this bound keeps it well inside both (JSON compresses about fivefold).
-constexpr size_t kMaxPublicationBytes = 8u << 20;
-
-Status check_size(const std::string& payload, const std::string& what) {
-  if (payload.size() <= kMaxPublicationBytes) return ok();
-  return fail(Error::invalid_input(what + " is " + std::to_string(payload.size()) +
-                                       " bytes as JSON, over the 8 MiB a publication may carry",
-                                   "publish it in parts (e.g. by field), or report it: no province catalogue is that large"));
+// A publication travels whole in one feed page: refuse one that cannot (PROTOCOL.md section 9).
+Status check_size(const std::string& kind, int64_t version, const std::string& payload) {
+  sync::FeedEntry entry;
+  entry.position = 1;
+  entry.kind = kind == "calendar" ? sync::FeedKind::kCalendar : sync::FeedKind::kCatalog;
+  entry.version = static_cast<uint64_t>(version);
+  entry.body = payload;
+  auto fits = sync::check_feed_entry_fits(entry);
+  if (fits) return ok();
+  return fail(Error::invalid_input("the " + kind + " publication cannot travel to offices: " + fits.error().message,
+                                   "no province publishes this much at once; check the file (is it the whole country, "
+                                   "or the same rows many times?)"));
 }
 
 // Records the publication and appends it to every unit's feed (inside the caller's transaction).
@@ -66,7 +70,7 @@ Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_pa
   update.catalog = pub;
   MOTCUA_TRY(reference::apply_reference_update(db, update));
   const std::string payload = reference::catalog_publication_json(pub).dump();
-  MOTCUA_TRY(check_size(payload, "the catalogue change"));
+  MOTCUA_TRY(check_size("catalog", pub.version, payload));
   MOTCUA_ASSIGN_OR_RETURN(result.units, append_to_feeds(db, "catalog", pub.version, pub.published_at, pub.source, payload));
   MOTCUA_TRY(tx.commit());
   result.changed = true;
@@ -106,7 +110,7 @@ Result<PublishResult> publish_calendar(HubStore& store, const std::string& csv_p
   update.calendar = pub;
   MOTCUA_TRY(reference::apply_reference_update(db, update));
   const std::string payload = reference::calendar_publication_json(pub).dump();
-  MOTCUA_TRY(check_size(payload, "the calendar"));
+  MOTCUA_TRY(check_size("calendar", pub.version, payload));
   MOTCUA_ASSIGN_OR_RETURN(result.units, append_to_feeds(db, "calendar", pub.version, pub.published_at, pub.source, payload));
   MOTCUA_TRY(tx.commit());
   result.changed = true;

@@ -305,6 +305,14 @@ Result<std::string> text_field(const json& o, const char* name, bool required) {
   return *nfc;
 }
 
+// A publication names its kind; one of another kind is refused (a calendar is never a catalogue).
+Status kind_field(const json& doc, const char* kind) {
+  if (doc.is_object() && doc.contains("kind") && doc["kind"] != kind) {
+    return fail(Error::invalid_input(std::string("the publication is not a ") + kind + " (kind " + doc["kind"].dump() + ")"));
+  }
+  return ok();
+}
+
 Result<int64_t> version_field(const json& doc) {
   if (!doc.is_object() || !doc.contains("version") || !doc["version"].is_number_integer() ||
       doc["version"].get<int64_t>() < 1) {
@@ -335,6 +343,7 @@ json catalog_publication_json(const CatalogPublication& pub) {
 }
 
 Result<CatalogPublication> catalog_publication_from_json(const json& doc) {
+  MOTCUA_TRY(kind_field(doc, "catalog"));
   CatalogPublication pub;
   MOTCUA_ASSIGN_OR_RETURN(pub.version, version_field(doc));
   MOTCUA_ASSIGN_OR_RETURN(pub.published_at, instant_field(doc));
@@ -382,6 +391,7 @@ json calendar_publication_json(const CalendarPublication& pub) {
 }
 
 Result<CalendarPublication> calendar_publication_from_json(const json& doc) {
+  MOTCUA_TRY(kind_field(doc, "calendar"));
   CalendarPublication pub;
   MOTCUA_ASSIGN_OR_RETURN(pub.version, version_field(doc));
   MOTCUA_ASSIGN_OR_RETURN(pub.published_at, instant_field(doc));

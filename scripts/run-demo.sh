@@ -28,7 +28,9 @@ cleanup() {
   if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
   if [ "${MOTCUA_DEMO_KEEP:-}" = 1 ]; then echo "Demo data kept in $demo"; else rm -rf "$demo"; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 step() { printf '\n== %s\n' "$*"; }
 check() {  # check DESCRIPTION COMMAND...: stops the demo when a claim does not hold
@@ -38,14 +40,14 @@ check() {  # check DESCRIPTION COMMAND...: stops the demo when a claim does not 
 # The value of a top-level member of pretty-printed JSON (two-space indent), quotes stripped.
 field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -n 1; }
 
-# Starts the hub on $port (chosen once, from a random free-looking port, retried if taken) and
+# Starts the hub on $port (chosen once at random below Linux's ephemeral range, retried if taken) and
 # waits until it serves (bounded: 10 s).
 start_hub() {
   attempts=0
   while :; do
     attempts=$((attempts + 1))
     if [ -z "${port:-}" ] || [ "${port_fixed:-}" != yes ]; then
-      port=$(( ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000) + 30000 ))
+      port=$(( ($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000) + 20000 ))
     fi
     : > "$demo/hub.log"
     "$hub" serve --data "$demo/hub" --listen "127.0.0.1:$port" >> "$demo/hub.log" 2>&1 &
@@ -61,7 +63,7 @@ start_hub() {
     [ "${port_fixed:-}" = yes ] && sleep 0.5  # the same port again (the offices know it): wait for it
   done
 }
-stop_hub() { kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""; }
+stop_hub() { kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; hub_pid=""; }
 
 export MOTCUA_NOW=2026-02-12T08:00:00+07:00
 step "Thursday 12/02/2026: the Hưng Yên hub publishes the province's catalogue and calendar"
@@ -145,7 +147,12 @@ sed -e '/^1\.001193,/s/,Thủ tục đăng ký khai sinh,/,Đăng ký khai sinh,
 
 step "Both offices sync again and receive version 2 (only the two changed procedures travel)"
 "$agent" sync --data "$demo/pho-hien"
-"$agent" sync --data "$demo/nhu-quynh" --json | sed -n '/"feed"/,/}/p'
+"$agent" sync --data "$demo/nhu-quynh" --json > "$demo/sync.json"
+sed -n '/"feed"/,/}/p' "$demo/sync.json"
+for office in pho-hien nhu-quynh; do
+  check "$office holds catalogue version 2" \
+    test "$("$agent" status --data "$demo/$office" --json | field catalog_version)" = 2
+done
 "$agent" procedures --data "$demo/pho-hien" --search "1.001193"
 "$agent" procedures --data "$demo/pho-hien" --search "2.001019"
 
@@ -161,12 +168,14 @@ check "the old dossier keeps its due date ($old_due)" \
 check "the new dossier is due after 3 working days (Wednesday 11/03 09:00)" \
   test "$("$agent" show --data "$demo/pho-hien" "$new" --json | field due_at)" = "2026-03-11T09:00:00+07:00"
 
-step "The hub's view: every office, its agent and its dossiers"
+step "Both offices sync; with nothing new, a sync moves a few hundred bytes"
 "$agent" sync --data "$demo/pho-hien"
-"$hub" status --data "$demo/hub"
+"$agent" sync --data "$demo/nhu-quynh" --json > "$demo/sync.json"
+grep -E '^  "(requests|wire_bytes_up|wire_bytes_down)"' "$demo/sync.json"
 
-step "A sync with nothing new moves a few hundred bytes"
-"$agent" sync --data "$demo/nhu-quynh" --json | grep -E '^  "(requests|wire_bytes_up|wire_bytes_down)"'
+step "The hub's view: every office, its dossiers, and the feed it confirmed applying"
+"$hub" status --data "$demo/hub"
+check "the hub holds all 8 dossiers" test "$("$hub" status --data "$demo/hub" --json | field dossiers)" = 8
 
 stop_hub
 printf '\nDemo finished: every check held.\n'

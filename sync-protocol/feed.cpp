@@ -1,5 +1,6 @@
 #include "sync-protocol/feed.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -239,6 +240,29 @@ Result<sql::Blob> encode_feed_page(const FeedPage& page, const KeyPair& hub_key,
   MOTCUA_ASSIGN_OR_RETURN(Signature sig, hub_key.sign(w.out()));
   w.signature_trailer(sig);
   return std::move(w.out());
+}
+
+Status check_feed_entry_fits(const FeedEntry& entry, int compression_level) {
+  const FeedLimits limits;
+  const size_t raw = 4 + feed_entry_raw_size(entry);
+  if (raw > limits.max_raw_size) {
+    return fail(Error::invalid_input("the publication is " + std::to_string(raw) +
+                                     " bytes, over the 16 MiB one feed page carries uncompressed"));
+  }
+  wire::Writer payload;
+  payload.reserve(raw);
+  payload.u32(1);
+  payload.u64(entry.position);
+  payload.u8(static_cast<uint8_t>(entry.kind));
+  payload.u64(entry.version);
+  payload.u32(static_cast<uint32_t>(entry.body.size()));
+  payload.bytes(entry.body);
+  MOTCUA_ASSIGN_OR_RETURN(sql::Blob compressed, zstd_frame::compress(payload.out(), compression_level));
+  if (std::min(compressed.size(), raw) > limits.max_payload_size) {
+    return fail(Error::invalid_input("the publication compresses to " + std::to_string(compressed.size()) +
+                                     " bytes, over the 4 MiB one feed page carries"));
+  }
+  return ok();
 }
 
 ProtocolResult<FeedPage> decode_feed_page(ByteView bytes, const FeedLimits& limits) {

@@ -75,6 +75,14 @@ struct FeedLimits {
 Result<sql::Blob> encode_feed_page(const FeedPage& page, const KeyPair& hub_key,
                                    int compression_level = kDefaultCompressionLevel);
 
+// Whether one entry alone makes a page within the default FeedLimits (raw and compressed at
+// `compression_level`): a publisher checks this before accepting a publication, since an entry
+// travels whole in one page. kInvalidInput naming the size and the limit when it does not.
+Status check_feed_entry_fits(const FeedEntry& entry, int compression_level = kDefaultCompressionLevel);
+
+// Bytes an entry adds to a page's uncompressed payload (its fixed fields and its body).
+inline size_t feed_entry_raw_size(const FeedEntry& entry) { return 21 + entry.body.size(); }
+
 // Parses and checks every field, decompresses within `limits` (no decompression bomb), checks the
 // payload hash, and checks the entries against the header (count, positions, kinds, UTF-8 bodies).
 // Does NOT check the signature (verify_feed_page) nor that it answers the agent's request

@@ -15,6 +15,7 @@ nlohmann::json feed_json(const FeedReport& feed) {
   return {{"applied", feed.applied},
           {"skipped", feed.entries_skipped},
           {"position", feed.position},
+          {"complete", feed.complete},
           {"catalog_version", version(feed.catalog_version)},
           {"calendar_version", version(feed.calendar_version)},
           {"requests", feed.requests},

@@ -8,6 +8,21 @@
 
 namespace motcua::agent::cli {
 
+namespace {
+
+// "Không quá 02 ngày làm việc (danh mục phiên bản 2)"; "(không có)" for a procedure published
+// without a time limit; "không rõ" when the office lacks the catalogue row.
+std::string time_limit_vi(const nlohmann::json& procedure) {
+  const int64_t version = procedure["version"].get<int64_t>();
+  const std::string catalogue =
+      " (danh mục phiên bản " + std::to_string(version) + (version == 0 ? ", nạp từ tệp)" : ")");
+  if (!procedure.contains("time_limit_text")) return "không rõ" + catalogue;
+  const std::string text = procedure["time_limit_text"].get<std::string>();
+  return (text.empty() ? std::string("(không có)") : text) + catalogue;
+}
+
+}  // namespace
+
 Command add_show_command(CLI::App& root) {
   struct Opts {
     CommonOptions common;
@@ -29,10 +44,7 @@ Command add_show_command(CLI::App& root) {
             const auto& d = *r;
             std::cout << "Hồ sơ " << d["code"].get<std::string>() << " — " << d["status_name"].get<std::string>() << "\n"
                       << "  Thủ tục: " << d["procedure"].value("name", d["procedure"]["key"].get<std::string>()) << "\n"
-                      << "  Thời hạn giải quyết: "
-                      << (d["procedure"].value("time_limit_text", "").empty() ? std::string("(không có)")
-                                                                               : d["procedure"].value("time_limit_text", ""))
-                      << " (danh mục phiên bản " << d["procedure"]["version"].get<int64_t>() << ")\n"
+                      << "  Thời hạn giải quyết: " << time_limit_vi(d["procedure"]) << "\n"
                       << "  Chủ hồ sơ: " << d["applicant"]["name"].get<std::string>() << " (CCCD "
                       << d["applicant"]["citizen_id"].get<std::string>() << ")\n"
                       << "  Tiếp nhận: " << human_time(d["received_at"].get<std::string>()) << "\n"

@@ -222,3 +222,15 @@ TEST_CASE("the catalogue can be searched by code or by name without diacritics",
   for (const auto& r : *all) without_code += reference::procedure_json(r)["national_code"].is_null();
   CHECK(without_code == 2);
 }
+
+TEST_CASE("a publication of one kind is never read as another", "[reference]") {
+  reference::CalendarPublication cal;
+  cal.version = 1;
+  cal.source = "holidays.csv";
+  cal.days = {{Date{2026, 3, 3}, "holiday", "Nghỉ", "official", false}};
+  const auto doc = reference::calendar_publication_json(cal);
+  CHECK(reference::calendar_publication_from_json(doc));
+  auto as_catalog = reference::catalog_publication_from_json(doc);
+  REQUIRE_FALSE(as_catalog);
+  CHECK(as_catalog.error().message.find("not a catalog") != std::string::npos);
+}

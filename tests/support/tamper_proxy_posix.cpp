@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace motcua::test {
@@ -45,7 +46,11 @@ std::string read_message(int fd) {
       std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
       size_t length = 0;
       const auto at = head.find("\r\ncontent-length:");
-      if (at != std::string::npos) length = std::stoul(head.substr(at + 17));
+      if (at != std::string::npos) {
+        const auto value = head.find_first_of("0123456789", at + 17);
+        if (value == std::string::npos) return {};  // a length that is no number: give up on the message
+        length = static_cast<size_t>(std::strtoull(head.c_str() + value, nullptr, 10));
+      }
       wanted = head_end + 4 + length;
     }
   }

@@ -1,0 +1,52 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "agent/platform.hpp"
+
+namespace motcua::agent {
+
+Result<FileLock> FileLock::acquire(const std::string& path, int wait_ms) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(Error::io("cannot open the lock file " + path + ": " + std::strerror(errno),
+                          "check that the data directory exists and is writable by this account"));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      return fail(Error::io("cannot lock " + path + ": " + why));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd);
+      return fail(Error::unavailable("another motcua-agent process is talking to the hub for this office",
+                                     "wait for it to finish (the service syncs on its own), then retry"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return FileLock(fd);
+}
+
+FileLock::FileLock(FileLock&& other) noexcept : m_handle(other.m_handle) { other.m_handle = -1; }
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (m_handle >= 0) ::close(m_handle);
+    m_handle = other.m_handle;
+    other.m_handle = -1;
+  }
+  return *this;
+}
+
+FileLock::~FileLock() {
+  if (m_handle >= 0) ::close(m_handle);  // closing the descriptor releases the lock
+}
+
+}  // namespace motcua::agent
