@@ -1,5 +1,6 @@
 #include "agent/dossiers.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
@@ -500,12 +501,34 @@ Result<json> office_status(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(auto hub_url, store.get_meta("hub_url"));
   MOTCUA_ASSIGN_OR_RETURN(auto last_sync, store.get_meta("last_sync_at"));
   MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta("hub_clock_offset_ms"));
+  MOTCUA_ASSIGN_OR_RETURN(auto last_attempt, store.get_meta("last_attempt_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto error_at, store.get_meta("last_error_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto error_code, store.get_meta("last_error_code"));
+  MOTCUA_ASSIGN_OR_RETURN(auto error_message, store.get_meta("last_error"));
+  auto instant_of = [](const std::optional<std::string>& ms) -> std::optional<int64_t> {
+    if (!ms) return std::nullopt;
+    int64_t v = 0;
+    const auto [p, ec] = std::from_chars(ms->data(), ms->data() + ms->size(), v);
+    if (ec != std::errc() || p != ms->data() + ms->size()) return std::nullopt;
+    return v;
+  };
+  const auto last_ok_ms = instant_of(last_sync), error_ms = instant_of(error_at);
+  json last_error = nullptr;
+  if (error_ms) {
+    last_error = {{"code", error_code.value_or("internal")},
+                  {"message", error_message.value_or("")},
+                  {"at", format_rfc3339_vn(Instant{*error_ms})},
+                  // true while no sync has succeeded since: the office is not in step with the hub
+                  {"current", !last_ok_ms || *last_ok_ms < *error_ms}};
+  }
   return json{{"unit", unit.code},
               {"enrolled", agent_id.has_value()},
               {"agent_id", agent_id ? json(*agent_id) : json(nullptr)},
               {"hub", hub_url ? json(*hub_url) : json(nullptr)},
-              {"last_sync_ok_at", last_sync ? json(format_rfc3339_vn(Instant{std::stoll(*last_sync)})) : json(nullptr)},
-              {"clock_offset_ms", offset ? json(std::stoll(*offset)) : json(nullptr)},
+              {"last_sync_ok_at", opt_instant(last_ok_ms)},
+              {"last_attempt_at", opt_instant(instant_of(last_attempt))},
+              {"last_error", last_error},
+              {"clock_offset_ms", offset ? json(instant_of(offset).value_or(0)) : json(nullptr)},
               {"unit_name", unit.name},
               {"agency_id", unit.agency_id},
               {"dossiers", dossiers.value_or(0)},

@@ -270,7 +270,9 @@ bool transient(const Error& e) { return e.code == ErrorCode::kUnavailable || e.c
 
 }  // namespace
 
-Result<SyncReport> sync_outbox(Store& store) {
+namespace {
+
+Result<SyncReport> sync_once(Store& store) {
   SyncReport report;
   MOTCUA_ASSIGN_OR_RETURN(HubLink link, load_hub_link(store));
   MOTCUA_ASSIGN_OR_RETURN(FileLock lock, lock_hub_link(store.data_dir()));
@@ -292,6 +294,21 @@ Result<SyncReport> sync_outbox(Store& store) {
   MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(store.clock().now().ms)));
   MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(store.db(), "SELECT count(*) FROM outbox WHERE state = 'pending'"));
   report.pending_left = pending.value_or(0);
+  return report;
+}
+
+}  // namespace
+
+Result<SyncReport> sync_outbox(Store& store) {
+  // Every attempt and its outcome are recorded, so a sync never stops silently.
+  MOTCUA_TRY(store.set_meta("last_attempt_at", std::to_string(store.clock().now().ms)));
+  auto report = sync_once(store);
+  if (!report) {
+    // Best effort: the error itself is what the caller reports.
+    (void)store.set_meta("last_error_at", std::to_string(store.clock().now().ms));
+    (void)store.set_meta("last_error_code", error_code_name(report.error().code));
+    (void)store.set_meta("last_error", report.error().message);
+  }
   return report;
 }
 

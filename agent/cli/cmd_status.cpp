@@ -44,6 +44,11 @@ Command add_status_command(CLI::App& root) {
                         << (s["last_sync_ok_at"].is_string() ? human_time(s["last_sync_ok_at"].get<std::string>())
                                                               : std::string("chưa có"))
                         << "\n";
+              const auto& e = s["last_error"];
+              if (e.is_object() && e["current"].get<bool>()) {
+                std::cout << "  Lỗi đồng bộ lúc " << human_time(e["at"].get<std::string>())
+                          << ": " << e["message"].get<std::string>() << "\n";
+              }
             } else {
               std::cout << "  Chưa kết nối với máy chủ tỉnh\n";
             }

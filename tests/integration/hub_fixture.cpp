@@ -48,15 +48,19 @@ std::string read_meta(const std::string& db_path, const std::string& key) {
   return *row ? st->text(0) : std::string();
 }
 
-Hub::Hub(const TempDir& dir, const std::string& fault) : m_data(dir.file("hub")) {
+Hub::Hub(const TempDir& dir, const std::string& fault)
+    : m_data(dir.file("hub")), m_log(dir.file("hub.log")), m_fault(fault) {
   auto init = hub_cmd({"init", "--data", m_data, "--province", "33", "--json"});
   INFO(describe(init));
   REQUIRE(init.exit_code == 0);
-  const int port = free_loopback_port();
-  m_url = "http://127.0.0.1:" + std::to_string(port);
+  m_url = "http://127.0.0.1:" + std::to_string(free_loopback_port());
+  start();
+}
+
+void Hub::start() {
   m_process = std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{hub_exe(), "serve", "--data", m_data, "--listen", "127.0.0.1:" + std::to_string(port)},
-      child_env(fault), dir.file("hub.log"));
+      std::vector<std::string>{hub_exe(), "serve", "--data", m_data, "--listen", "127.0.0.1:" + std::to_string(port())},
+      child_env(m_fault), m_log);
   // Readiness: poll the health endpoint (bounded), never a fixed sleep.
   for (int i = 0; i < 200; ++i) {
     auto r = agent::http_get(m_url + "/v1/health", {}, agent::HttpTimeouts{2, 1, 2, 2});
@@ -65,6 +69,11 @@ Hub::Hub(const TempDir& dir, const std::string& fault) : m_data(dir.file("hub"))
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   FAIL("hub did not become ready: " << m_process->output());
+}
+
+void Hub::restart() {
+  stop();
+  start();
 }
 
 Hub::~Hub() { stop(); }

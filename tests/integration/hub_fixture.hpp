@@ -49,11 +49,16 @@ class Hub {
   nlohmann::json publish_calendar(const std::string& csv_path);
   BackgroundProcess& process() { return *m_process; }
   void stop();
+  // Starts `serve` again on the same port and data (after stop()), waiting until it answers.
+  void restart();
 
  private:
   std::string m_data;
   std::string m_url;
   std::unique_ptr<BackgroundProcess> m_process;
+  std::string m_log;
+  std::string m_fault;
+  void start();
 };
 
 // An office set up from the sample files in DIR/<name> (not enrolled).
