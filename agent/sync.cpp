@@ -1,5 +1,6 @@
 #include "agent/sync.hpp"
 
+#include <cstdio>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -232,7 +233,16 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
     report.wire_bytes_down += reply.bytes_received;
     ++report.requests;
     MOTCUA_FAULT_POINT("agent.sync.after_response");  // the hub has answered; the office has not recorded it
-    if (reply.status != 200) return fail(hub_error(reply));
+    if (reply.status != 200) {
+      // A gap names where the hub wants the agent to continue (a restored hub lacks later batches).
+      json answer = json::parse(reply.body, nullptr, false);
+      if (answer.is_object() && answer.contains("error") && answer["error"].is_object() &&
+          answer["error"].value("code", json()) == "sequence_gap" && answer["error"].contains("expected_first_seq") &&
+          answer["error"]["expected_first_seq"].is_number_unsigned()) {
+        report.expected_first_seq = answer["error"]["expected_first_seq"].get<int64_t>();
+      }
+      return fail(hub_error(reply));
+    }
     const sync::ByteView ack_bytes(reply.body);
     auto verified = sync::verify_ack(ack_bytes, link.hub_key);
     if (!verified) return fail(Error::unauthorized("the hub's acknowledgement is not signed by the enrolled hub: " +
@@ -272,21 +282,96 @@ bool transient(const Error& e) { return e.code == ErrorCode::kUnavailable || e.c
 
 namespace {
 
+// After a hub restore: the hub's history (its epoch) changed, proven by a hub-signed feed page, and
+// the restored hub asks to continue at `expected_first_seq`, before what the office last had
+// acknowledged. The acknowledged changes from there on are made pending again and their batches
+// rebuilt, chained to the batch the restored hub holds last. kFailedPrecondition when the office
+// no longer keeps them (older than its retention).
+Status rewind_for_restored_hub(Store& store, int64_t expected_first_seq) {
+  sql::Db& db = store.db();
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+  MOTCUA_ASSIGN_OR_RETURN(auto oldest, sql::query_int64(db, "SELECT min(seq) FROM outbox"));
+  MOTCUA_ASSIGN_OR_RETURN(auto chain_start, store.get_meta("chain_start_seq"));
+  const int64_t first_kept = oldest.value_or(expected_first_seq);
+  const bool chained = expected_first_seq == (chain_start ? std::stoll(*chain_start) : 1);
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt prev, db.prepare("SELECT 1 FROM outbox_batch WHERE last_seq = ?1"));
+  prev.bind(1, expected_first_seq - 1);
+  MOTCUA_ASSIGN_OR_RETURN(bool has_prev, prev.step());
+  if (expected_first_seq < first_kept || (!chained && !has_prev)) {
+    return fail(Error::failed_precondition(
+        "the hub was restored from a backup older than the changes this office still keeps (it asks for change " +
+            std::to_string(expected_first_seq) + ", the oldest kept is " + std::to_string(first_kept) + ")",
+        "provincial IT must restore a newer backup of the hub"));
+  }
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt again, db.prepare(
+      "UPDATE outbox SET state = 'pending', acked_at = NULL WHERE seq >= ?1 AND state = 'acknowledged'"));
+  again.bind(1, expected_first_seq);
+  MOTCUA_TRY(again.run());
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt drop, db.prepare("DELETE FROM outbox_batch WHERE first_seq >= ?1"));
+  drop.bind(1, expected_first_seq);
+  MOTCUA_TRY(drop.run());
+  return tx.commit();
+}
+
+// The last batch the hub acknowledged goes out again, byte for byte: a hub that still holds it
+// answers "duplicate"; a restored hub that lost it answers sequence_gap with where to continue.
+Status reopen_last_acknowledged_batch(Store& store) {
+  sql::Db& db = store.db();
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+  MOTCUA_ASSIGN_OR_RETURN(auto chain_start, store.get_meta("chain_start_seq"));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt last, db.prepare(
+      "SELECT first_seq, last_seq FROM outbox_batch WHERE acked_at IS NOT NULL AND first_seq >= ?1 "
+      "ORDER BY first_seq DESC LIMIT 1"));
+  last.bind(1, static_cast<int64_t>(chain_start ? std::stoll(*chain_start) : 1));
+  MOTCUA_ASSIGN_OR_RETURN(bool has_last, last.step());
+  if (!has_last) return ok();  // nothing was ever acknowledged under this enrollment
+  const int64_t first = last.int64(0), last_seq = last.int64(1);
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt batch, db.prepare(
+      "UPDATE outbox_batch SET acked_at = NULL, ack_status = NULL, ack_reason = '' WHERE first_seq = ?1"));
+  batch.bind(1, first);
+  MOTCUA_TRY(batch.run());
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare(
+      "UPDATE outbox SET state = 'pending', acked_at = NULL WHERE seq BETWEEN ?1 AND ?2 AND state = 'acknowledged'"));
+  rows.bind(1, first).bind(2, last_seq);
+  MOTCUA_TRY(rows.run());
+  return tx.commit();
+}
+
 Result<SyncReport> sync_once(Store& store) {
   SyncReport report;
   MOTCUA_ASSIGN_OR_RETURN(HubLink link, load_hub_link(store));
   MOTCUA_ASSIGN_OR_RETURN(FileLock lock, lock_hub_link(store.data_dir()));
-  const Status uploaded = upload_outbox(store, link, report);
+  Status uploaded = upload_outbox(store, link, report);
   if (!uploaded && transient(uploaded.error())) return fail(uploaded.error());  // out of reach: the feed is too
   // Then what the hub has for the office, even when the hub refused an upload: a sequence problem
   // for IT must not also cut the office off the catalogue. This request also proves the hub
   // answered when there was nothing to send, so "synced" never means "never tried".
+  MOTCUA_ASSIGN_OR_RETURN(auto acked_epoch, store.get_meta("hub_epoch"));
   auto feed = pull_feed(store, link);
   if (feed) {
     report.feed = std::move(*feed);
     report.requests += report.feed.requests;
     report.wire_bytes_up += report.feed.wire_bytes_up;
     report.wire_bytes_down += report.feed.wire_bytes_down;
+    // A new epoch on a hub-signed page proves the hub was restored from a backup (the unsigned gap
+    // answer alone never moves anything): it may lack batches it once acknowledged. Find out where
+    // it stands and re-send from there; the office keeps acknowledged changes for its retention.
+    MOTCUA_ASSIGN_OR_RETURN(auto feed_epoch, store.get_meta("feed_epoch"));
+    if (feed_epoch && acked_epoch && *feed_epoch != *acked_epoch) {
+      std::fprintf(stderr, "motcua-agent: the hub was restored from a backup (epoch %s, was %s); checking what it lacks\n",
+                   feed_epoch->c_str(), acked_epoch->c_str());
+      MOTCUA_TRY(reopen_last_acknowledged_batch(store));
+      report.expected_first_seq.reset();
+      uploaded = upload_outbox(store, link, report);
+      if (!uploaded && report.expected_first_seq) {
+        std::fprintf(stderr, "motcua-agent: re-sending to the restored hub from change %lld\n",
+                     static_cast<long long>(*report.expected_first_seq));
+        MOTCUA_TRY(rewind_for_restored_hub(store, *report.expected_first_seq));
+        report.expected_first_seq.reset();
+        uploaded = upload_outbox(store, link, report);
+      }
+      if (uploaded) MOTCUA_TRY(store.set_meta("hub_epoch", *feed_epoch));
+    }
   }
   if (!uploaded) return fail(uploaded.error());
   if (!feed) return fail(feed.error());

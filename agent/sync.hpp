@@ -60,6 +60,7 @@ struct SyncReport {
   int64_t wire_bytes_down = 0;  // whole responses
   std::string last_reason;  // the hub's reason for a quarantined or refused batch
   FeedReport feed;          // what the hub had for the office (after the upload)
+  std::optional<int64_t> expected_first_seq;  // the hub answered sequence_gap and asks to continue here
 };
 
 // Uploads every pending outbox row, then pulls the unit's feed (agent/feed.hpp), so success always

@@ -3,9 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
-#include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -13,12 +11,12 @@
 #include "common/fault.hpp"
 #include "common/sqlite.hpp"
 #include "common/text.hpp"
+#include "hub/authorize.hpp"
 #include "hub/enrollment.hpp"
 #include "hub/feed.hpp"
 #include "hub/hub_keys.hpp"
 #include "hub/hub_store.hpp"
 #include "schema/migrate.hpp"
-#include "schema/tables.hpp"
 #include "sync-protocol/ack.hpp"
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
@@ -57,40 +55,6 @@ HttpResponse json_response(const json& body) {
   HttpResponse r;
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
-}
-
-// Column positions of the fact tables, read from the hub's own schema.
-struct FactColumns {
-  std::map<std::string, int> count;                       // table -> number of columns
-  std::map<std::string, std::map<std::string, int>> at;   // table -> column -> index
-};
-
-Result<FactColumns> read_fact_columns(sql::Db& db) {
-  FactColumns out;
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT cid, name FROM pragma_table_info(?1)"));
-  for (const auto& table : schema::agent_captured_tables()) {
-    st.bind(1, table);
-    while (true) {
-      MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
-      if (!row) break;
-      out.at[table][st.text(1)] = static_cast<int>(st.int64(0));
-      ++out.count[table];
-    }
-    MOTCUA_TRY(st.reset());
-  }
-  return out;
-}
-
-std::string value_text(sqlite3_value* v) {
-  if (!v) return {};
-  const unsigned char* t = sqlite3_value_text(v);
-  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_value_bytes(v))) : std::string();
-}
-
-sql::Blob value_blob(sqlite3_value* v) {
-  if (!v || sqlite3_value_type(v) != SQLITE_BLOB) return {};
-  const auto* p = static_cast<const unsigned char*>(sqlite3_value_blob(v));
-  return sql::Blob(p, p + sqlite3_value_bytes(v));
 }
 
 struct AgentRow {
@@ -184,7 +148,6 @@ struct Intake::Impl {
   std::optional<HttpResponse> authenticate(const HttpRequest& req, const sync::RequestCredentials& cred,
                                            AgentRow& agent);
   Result<AgentRow> load_agent(const Id128& id);
-  Result<std::optional<std::string>> authorize(const sql::Blob& changeset, const std::string& unit);
 };
 
 Result<std::unique_ptr<Intake>> Intake::create(const std::string& data_dir, const Clock& clock) {
@@ -353,63 +316,6 @@ Result<AgentRow> Intake::Impl::load_agent(const Id128& id) {
   return a;
 }
 
-// Checks every row against what the agent's unit may write. nullopt: all allowed; otherwise the
-// reason the batch is refused.
-Result<std::optional<std::string>> Intake::Impl::authorize(const sql::Blob& changeset, const std::string& unit) {
-  sqlite3_changeset_iter* raw = nullptr;
-  int rc = sqlite3changeset_start(&raw, static_cast<int>(changeset.size()), const_cast<unsigned char*>(changeset.data()));
-  sql::ChangesetIterHandle it(raw);
-  if (rc != SQLITE_OK) return fail(Error::corruption("cannot read the change set"));
-  std::set<sql::Blob> new_dossiers;
-  struct Pending {
-    std::string table;
-    sql::Blob dossier_id;
-  };
-  std::vector<Pending> needs_dossier;
-  while (sqlite3changeset_next(it.get()) == SQLITE_ROW) {
-    const char* table_c = nullptr;
-    int ncol = 0, op = 0, indirect = 0;
-    sqlite3changeset_op(it.get(), &table_c, &ncol, &op, &indirect);
-    const std::string table = table_c;
-    auto cols = columns.at.find(table);
-    if (cols == columns.at.end()) return std::optional<std::string>("table " + table + " may not be written by an office");
-    if (op != SQLITE_INSERT) return std::optional<std::string>("facts are insert-only: an update or delete of " + table);
-    if (ncol != columns.count[table]) {
-      return std::optional<std::string>("table " + table + " has " + std::to_string(ncol) + " columns in the batch but " +
-                                        std::to_string(columns.count[table]) + " at the hub");
-    }
-    auto get = [&](const char* column) {
-      sqlite3_value* v = nullptr;
-      sqlite3changeset_new(it.get(), cols->second.at(column), &v);
-      return v;
-    };
-    const std::string origin = value_text(get("origin_unit"));
-    if (origin != unit) return std::optional<std::string>(table + " row claims origin unit " + origin + ", not " + unit);
-    if (table == "dossier") {
-      if (value_text(get("receiving_unit")) != unit) {
-        return std::optional<std::string>("a dossier received by another unit (" + value_text(get("receiving_unit")) + ")");
-      }
-      if (value_text(get("holder_unit")) != unit) {
-        // A new dossier starts with its receiving unit; handing it over is a transfer event.
-        return std::optional<std::string>("a new dossier held by another unit (" + value_text(get("holder_unit")) + ")");
-      }
-      new_dossiers.insert(value_blob(get("id")));
-    } else {
-      needs_dossier.push_back({table, value_blob(get("dossier_id"))});
-    }
-  }
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt owned, store->db().prepare(
-      "SELECT 1 FROM dossier WHERE id = ?1 AND (receiving_unit = ?2 OR holder_unit = ?2)"));
-  for (const auto& p : needs_dossier) {
-    if (new_dossiers.count(p.dossier_id)) continue;
-    owned.bind(1, p.dossier_id).bind(2, unit);
-    MOTCUA_ASSIGN_OR_RETURN(bool ok_row, owned.step());
-    MOTCUA_TRY(owned.reset());
-    if (!ok_row) return std::optional<std::string>(p.table + " row for a dossier unit " + unit + " never received or held");
-  }
-  return std::optional<std::string>();
-}
-
 HttpResponse Intake::Impl::batch(const HttpRequest& req) {
   if (req.header("content-type") != "application/x-motcua-batch") {
     HttpResponse r = error_response(ProtocolCode::kBadRequest,
@@ -539,7 +445,7 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
   if (!decoded) {
     refusal_reason = "the batch payload cannot be decoded: " + decoded.error().message;
   } else {
-    auto refusal = authorize(decoded->changeset, agent->unit);
+    auto refusal = authorize_changeset(db, columns, decoded->changeset, agent->unit);
     if (!refusal) return storage_error(refusal.error());
     refusal_reason = *refusal;
   }

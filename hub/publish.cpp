@@ -1,5 +1,6 @@
 #include "hub/publish.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -13,23 +14,35 @@ using nlohmann::json;
 
 namespace {
 
-// A publication travels whole in one feed page: refuse one that cannot (PROTOCOL.md section 9).
-Status check_size(const std::string& kind, int64_t version, const std::string& payload) {
+// The version of the next publication of a kind whose current version is `current`.
+// Rule after a restore from a backup (hub/backup.hpp restore_hub): offices may hold versions this
+// hub published after the backup was taken and no longer knows of. The restore sets meta
+// 'publication_version_floor' to the highest version in the backup + 1000 (and republishes the
+// current catalogue and calendar at that version); every publication is numbered
+// max(current + 1, floor), so offices always find it newer than what they hold. Without a floor
+// (never restored) this is current + 1, or 1 for the first publication.
+Result<int64_t> next_publication_version(sql::Db& db, const std::optional<int64_t>& current) {
+  MOTCUA_ASSIGN_OR_RETURN(auto floor, sql::query_int64(db,
+      "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'publication_version_floor'"));
+  return std::max(reference::next_version(current, 1), floor.value_or(0));
+}
+
+}  // namespace
+
+Result<int64_t> append_publication(sql::Db& db, const std::string& kind, int64_t version, Instant at,
+                                   const std::string& source, const std::string& payload) {
+  // A publication travels whole in one feed page: refuse one that cannot (PROTOCOL.md section 9).
   sync::FeedEntry entry;
   entry.position = 1;
   entry.kind = kind == "calendar" ? sync::FeedKind::kCalendar : sync::FeedKind::kCatalog;
   entry.version = static_cast<uint64_t>(version);
   entry.body = payload;
   auto fits = sync::check_feed_entry_fits(entry);
-  if (fits) return ok();
-  return fail(Error::invalid_input("the " + kind + " publication cannot travel to offices: " + fits.error().message,
-                                   "no province publishes this much at once; check the file (is it the whole country, "
-                                   "or the same rows many times?)"));
-}
-
-// Records the publication and appends it to every unit's feed (inside the caller's transaction).
-Result<int64_t> append_to_feeds(sql::Db& db, const std::string& kind, int64_t version, Instant at,
-                                 const std::string& source, const std::string& payload) {
+  if (!fits) {
+    return fail(Error::invalid_input("the " + kind + " publication cannot travel to offices: " + fits.error().message,
+                                     "no province publishes this much at once; check the file (is it the whole "
+                                     "country, or the same rows many times?)"));
+  }
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt pub, db.prepare(
       "INSERT INTO publication(kind, version, published_at, source, payload) VALUES (?1, ?2, ?3, ?4, ?5)"));
   pub.bind(1, kind).bind(2, version).bind(3, at.ms).bind(4, source).bind(5, payload);
@@ -43,8 +56,6 @@ Result<int64_t> append_to_feeds(sql::Db& db, const std::string& kind, int64_t ve
   return static_cast<int64_t>(db.changes());
 }
 
-}  // namespace
-
 Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_path) {
   auto table = domain::read_csv_file(csv_path);
   if (!table) return fail(std::move(table.error()).context("reading catalogue " + csv_path));
@@ -56,8 +67,8 @@ Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_pa
   sql::Db& db = store.db();
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
   MOTCUA_ASSIGN_OR_RETURN(auto current, reference::current_catalog_version(db));
-  MOTCUA_ASSIGN_OR_RETURN(reference::CatalogPublication pub,
-                          reference::catalog_delta(db, *procedures, reference::next_version(current, 1)));
+  MOTCUA_ASSIGN_OR_RETURN(const int64_t version, next_publication_version(db, current));
+  MOTCUA_ASSIGN_OR_RETURN(reference::CatalogPublication pub, reference::catalog_delta(db, *procedures, version));
   PublishResult result;
   result.kind = "catalog";
   if (pub.changed.empty() && pub.abolished.empty()) {
@@ -70,8 +81,7 @@ Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_pa
   update.catalog = pub;
   MOTCUA_TRY(reference::apply_reference_update(db, update));
   const std::string payload = reference::catalog_publication_json(pub).dump();
-  MOTCUA_TRY(check_size("catalog", pub.version, payload));
-  MOTCUA_ASSIGN_OR_RETURN(result.units, append_to_feeds(db, "catalog", pub.version, pub.published_at, pub.source, payload));
+  MOTCUA_ASSIGN_OR_RETURN(result.units, append_publication(db, "catalog", pub.version, pub.published_at, pub.source, payload));
   MOTCUA_TRY(tx.commit());
   result.changed = true;
   result.version = pub.version;
@@ -90,7 +100,7 @@ Result<PublishResult> publish_calendar(HubStore& store, const std::string& csv_p
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
   MOTCUA_ASSIGN_OR_RETURN(auto current, reference::current_calendar_version(db));
   reference::CalendarPublication pub;
-  pub.version = reference::next_version(current, 1);
+  MOTCUA_ASSIGN_OR_RETURN(pub.version, next_publication_version(db, current));
   pub.days = *days;
   PublishResult result;
   result.kind = "calendar";
@@ -110,8 +120,7 @@ Result<PublishResult> publish_calendar(HubStore& store, const std::string& csv_p
   update.calendar = pub;
   MOTCUA_TRY(reference::apply_reference_update(db, update));
   const std::string payload = reference::calendar_publication_json(pub).dump();
-  MOTCUA_TRY(check_size("calendar", pub.version, payload));
-  MOTCUA_ASSIGN_OR_RETURN(result.units, append_to_feeds(db, "calendar", pub.version, pub.published_at, pub.source, payload));
+  MOTCUA_ASSIGN_OR_RETURN(result.units, append_publication(db, "calendar", pub.version, pub.published_at, pub.source, payload));
   MOTCUA_TRY(tx.commit());
   result.changed = true;
   result.version = pub.version;

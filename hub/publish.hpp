@@ -22,6 +22,12 @@ struct PublishResult {
   int64_t payload_bytes = 0;     // JSON size of the publication
 };
 
+// Records a publication (its JSON as offices receive it) and appends it to every unit's feed, inside
+// the caller's transaction; returns the number of feeds. kInvalidInput, writing nothing, when the
+// publication could not travel in a feed page of its own.
+Result<int64_t> append_publication(sql::Db& db, const std::string& kind, int64_t version, Instant at,
+                                   const std::string& source, const std::string& payload);
+
 // A catalogue CSV (format of data/tthc-commune-sample.csv). A bad file changes nothing.
 Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_path);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/cli_output.hpp"
 
@@ -20,5 +21,9 @@ Command add_status_command(CLI::App& root);
 Command add_serve_command(CLI::App& root);
 Command add_catalog_publish_command(CLI::App& root);
 Command add_calendar_publish_command(CLI::App& root);
+Command add_backup_command(CLI::App& root);
+Command add_restore_command(CLI::App& root);
+// quarantine list, quarantine retry
+std::vector<Command> add_quarantine_commands(CLI::App& root);
 
 }  // namespace motcua::hub::cli

@@ -7,7 +7,7 @@
 #include "hub/cli/cli.hpp"
 #include "hub/http.hpp"
 #include "hub/intake.hpp"
-#include "hub/platform.hpp"
+#include "common/stop_signal.hpp"
 
 namespace motcua::hub::cli {
 

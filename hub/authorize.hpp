@@ -1,0 +1,31 @@
+// Which rows an office's batch may write at the hub (PROTOCOL.md 7.2 step 7, DESIGN.md "Security"):
+// known fact tables with the hub's columns only; inserts only; rows whose origin unit is the
+// agent's unit; dossiers the unit received (and holds at first); events or documents of dossiers in
+// the same batch or that the unit received or has ever held. One rule set for intake (a batch as it
+// arrives) and for IT staff retrying a quarantined batch (hub/quarantine.hpp).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/sqlite.hpp"
+
+namespace motcua::hub {
+
+// Column positions of the fact tables, read from the hub's own schema.
+struct FactColumns {
+  std::map<std::string, int> count;                      // table -> number of columns
+  std::map<std::string, std::map<std::string, int>> at;  // table -> column -> index
+};
+
+Result<FactColumns> read_fact_columns(sql::Db& db);
+
+// Checks every row of `changeset` against what `unit` may write, reading dossier ownership from
+// `db`. nullopt: every row is allowed; otherwise the reason the whole batch is refused.
+// kCorruption when the change set cannot be read at all.
+Result<std::optional<std::string>> authorize_changeset(sql::Db& db, const FactColumns& columns,
+                                                       const sql::Blob& changeset, const std::string& unit);
+
+}  // namespace motcua::hub
