@@ -35,9 +35,12 @@ struct HttpTimeouts {
 Status check_hub_url(const std::string& url);
 
 // POSTs `body` to `url`. Transport failures (refused, reset, timeout, DNS) are kUnavailable or
-// kTimeout naming the hub; any HTTP status is returned as a reply, not an error.
+// kTimeout naming the hub; any HTTP status is returned as a reply, not an error. When
+// `body_bytes_sent` is given it receives how much of the body left, failure or not: less than the
+// whole body means the server cannot have received the request.
 Result<HttpReply> http_post(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
-                            const std::string& content_type, const std::string& body, const HttpTimeouts& timeouts = {});
+                            const std::string& content_type, const std::string& body, const HttpTimeouts& timeouts = {},
+                            int64_t* body_bytes_sent = nullptr);
 
 // GETs `url` with `headers`; same rules and timeouts as http_post.
 Result<HttpReply> http_get(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers = {},

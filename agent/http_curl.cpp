@@ -59,7 +59,8 @@ Status check_hub_url(const std::string& url) {
 namespace {
 
 Result<HttpReply> perform(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
-                          const std::string* content_type, const std::string* body, const HttpTimeouts& timeouts) {
+                          const std::string* content_type, const std::string* body, const HttpTimeouts& timeouts,
+                          int64_t* body_bytes_sent) {
   MOTCUA_TRY(check_hub_url(url));
   static std::once_flag init_once;
   std::call_once(init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -91,6 +92,11 @@ Result<HttpReply> perform(const std::string& url, const std::vector<std::pair<st
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(c);
+  if (body_bytes_sent) {
+    curl_off_t sent = 0;
+    curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &sent);
+    *body_bytes_sent = static_cast<int64_t>(sent);
+  }
   if (sink.overflowed) {
     return fail(Error::unavailable("the answer from " + url + " is larger than " +
                                        std::to_string(timeouts.max_response_bytes) + " bytes; it was cut off",
@@ -123,13 +129,14 @@ Result<HttpReply> perform(const std::string& url, const std::vector<std::pair<st
 }  // namespace
 
 Result<HttpReply> http_post(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
-                            const std::string& content_type, const std::string& body, const HttpTimeouts& timeouts) {
-  return perform(url, headers, &content_type, &body, timeouts);
+                            const std::string& content_type, const std::string& body, const HttpTimeouts& timeouts,
+                            int64_t* body_bytes_sent) {
+  return perform(url, headers, &content_type, &body, timeouts, body_bytes_sent);
 }
 
 Result<HttpReply> http_get(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
                            const HttpTimeouts& timeouts) {
-  return perform(url, headers, nullptr, nullptr, timeouts);
+  return perform(url, headers, nullptr, nullptr, timeouts, nullptr);
 }
 
 }  // namespace motcua::agent

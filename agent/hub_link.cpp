@@ -71,7 +71,7 @@ Result<HubLink> load_hub_link(Store& store) {
 }
 
 Result<SignedReply> send_signed(Store& store, const HubLink& link, const std::string& method, const std::string& target,
-                                const std::string& content_type, const std::string& body) {
+                                const std::string& content_type, const std::string& body, int64_t* body_bytes_sent) {
   // A new counter for every request, on disk before the request leaves.
   SignedReply out;
   {
@@ -91,7 +91,7 @@ Result<SignedReply> send_signed(Store& store, const HubLink& link, const std::st
   if (method == "GET") {
     MOTCUA_ASSIGN_OR_RETURN(out.reply, http_get(link.hub_url + target, headers));
   } else {
-    MOTCUA_ASSIGN_OR_RETURN(out.reply, http_post(link.hub_url + target, headers, content_type, body));
+    MOTCUA_ASSIGN_OR_RETURN(out.reply, http_post(link.hub_url + target, headers, content_type, body, {}, body_bytes_sent));
   }
   return out;
 }

@@ -42,7 +42,8 @@ struct SignedReply {
 // the request leaves (a retry is a new request). The caller holds lock_hub_link(). `body` is empty for GET. Transport failures are returned as errors;
 // any HTTP status comes back as a reply.
 Result<SignedReply> send_signed(Store& store, const HubLink& link, const std::string& method, const std::string& target,
-                                const std::string& content_type, const std::string& body);
+                                const std::string& content_type, const std::string& body,
+                                int64_t* body_bytes_sent = nullptr);
 
 // The office clock's offset from the hub's, from a hub timestamp taken between sending a request
 // and receiving its answer (PROTOCOL.md section 5): hub − midpoint.

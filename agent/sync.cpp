@@ -1,5 +1,6 @@
 #include "agent/sync.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -37,6 +38,48 @@ struct PendingBatch {
 
 // The unacknowledged batch if there is one, else a new batch built from the next pending rows
 // (stored before it is sent). nullopt when nothing is pending.
+// How many outbox entries the next batch may merge: kMaxBatchRows, halved each time a first attempt
+// at a batch could not even send its whole body (a link that breaks long transfers), doubled back
+// after each acknowledged batch. A batch is retried whole, so on a weak link it must stay small.
+Result<int64_t> batch_row_limit(Store& store) {
+  MOTCUA_ASSIGN_OR_RETURN(auto v, store.get_meta("batch_row_limit"));
+  if (!v) return int64_t{kMaxBatchRows};
+  auto n = parse_meta_number(*v, "batch_row_limit");
+  if (!n || *n < 1 || *n > static_cast<uint64_t>(kMaxBatchRows)) return int64_t{kMaxBatchRows};
+  return static_cast<int64_t>(*n);
+}
+
+Status set_batch_row_limit(Store& store, int64_t limit) {
+  return store.set_meta("batch_row_limit", std::to_string(std::clamp<int64_t>(limit, 1, kMaxBatchRows)));
+}
+
+// A batch whose only attempt could not send its whole body never reached the hub: it is dropped
+// (its entries stay pending) and the next one is built smaller. Never for a batch tried before,
+// which the hub may hold: that one is re-sent byte for byte, always.
+Status drop_unsent_batch(Store& store, int64_t first_seq) {
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt drop, store.db().prepare(
+      "DELETE FROM outbox_batch WHERE first_seq = ?1 AND acked_at IS NULL"));
+  drop.bind(1, first_seq);
+  MOTCUA_TRY(drop.run());
+  MOTCUA_ASSIGN_OR_RETURN(int64_t limit, batch_row_limit(store));
+  MOTCUA_TRY(set_batch_row_limit(store, limit / 2));
+  return tx.commit();
+}
+
+// Asks the hub where this agent's batches stand (GET /v1/batches/state) and drops the unacknowledged
+// batch starting at `first_seq` when the hub's high-water mark is below it: the hub never applied
+// it. The answer is not signed, and it is only ever used this way: a false "not held" leads to a
+// sequence conflict at the hub, never to a lost change. Any failure of the question is ignored.
+Status drop_if_hub_lacks(Store& store, const HubLink& link, int64_t first_seq) {
+  auto asked = send_signed(store, link, "GET", "/v1/batches/state", "", "");
+  if (!asked || asked->reply.status != 200) return ok();
+  json state = json::parse(asked->reply.body, nullptr, false);
+  if (!state.is_object() || !state.contains("high_water_seq") || !state["high_water_seq"].is_number_unsigned()) return ok();
+  if (state["high_water_seq"].get<int64_t>() >= first_seq) return ok();
+  return drop_unsent_batch(store, first_seq);
+}
+
 Result<std::optional<PendingBatch>> next_batch(Store& store, const Id128& agent_id, const sync::KeyPair& key) {
   sql::Db& db = store.db();
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt open, db.prepare(
@@ -58,7 +101,8 @@ Result<std::optional<PendingBatch>> next_batch(Store& store, const Id128& agent_
   }
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare(
       "SELECT seq, schema_version, changeset FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1"));
-  rows.bind(1, kMaxBatchRows);
+  MOTCUA_ASSIGN_OR_RETURN(int64_t row_limit, batch_row_limit(store));
+  rows.bind(1, row_limit);
   std::vector<sql::Blob> changesets;
   PendingBatch b;
   int64_t schema_version = -1;
@@ -225,8 +269,24 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
     }
     if (!batch) break;
     const std::string body(batch->envelope.begin(), batch->envelope.end());
+    // Whether this batch was ever handed to the network before, recorded before it is.
+    MOTCUA_ASSIGN_OR_RETURN(auto tried, store.get_meta("open_batch_tried"));
+    const bool first_attempt = !tried || *tried != std::to_string(batch->first_seq);
+    if (first_attempt) MOTCUA_TRY(store.set_meta("open_batch_tried", std::to_string(batch->first_seq)));
     const Instant sent_at = store.clock().now();
-    MOTCUA_ASSIGN_OR_RETURN(SignedReply sent, send_signed(store, link, "POST", target, "application/x-motcua-batch", body));
+    int64_t body_sent = 0;
+    auto attempt = send_signed(store, link, "POST", target, "application/x-motcua-batch", body, &body_sent);
+    if (!attempt) {
+      if (first_attempt && body_sent < static_cast<int64_t>(body.size())) {
+        MOTCUA_TRY(drop_unsent_batch(store, batch->first_seq));
+      } else if (!first_attempt) {
+        // Tried before and failing again: a link that breaks every transfer this long would keep
+        // the office stuck on this batch. If the hub says it does not hold it, build smaller ones.
+        MOTCUA_TRY(drop_if_hub_lacks(store, link, batch->first_seq));
+      }
+      return fail(attempt.error());
+    }
+    const SignedReply& sent = *attempt;
     const HttpReply& reply = sent.reply;
     report.bytes_sent += static_cast<int64_t>(body.size());
     report.wire_bytes_up += reply.bytes_sent;
@@ -260,6 +320,8 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
       case sync::AckStatus::kRefused: ++report.refused; row_state = "refused"; report.last_reason = ack->reason; break;
     }
     ++report.batches;
+    MOTCUA_ASSIGN_OR_RETURN(int64_t limit, batch_row_limit(store));
+    if (limit < kMaxBatchRows) MOTCUA_TRY(set_batch_row_limit(store, limit * 2));
     const Instant now = store.clock().now();
     MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare(

@@ -43,7 +43,9 @@ struct EnrollResult {
 Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock);
 
 // Largest uncompressed change set one batch carries; a batch is retried whole, so it stays small
-// enough for a slow link. A single outbox row larger than this travels alone.
+// enough for a slow link. A single outbox row larger than this travels alone. The entry limit
+// adapts to the link (PROTOCOL.md 7.2 "Batch size"): halved when a batch the hub never applied
+// keeps failing, doubled back after each acknowledged batch.
 constexpr size_t kMaxBatchRawBytes = 256 * 1024;
 constexpr int kMaxBatchRows = 500;
 

@@ -141,6 +141,7 @@ struct Intake::Impl {
   HttpResponse batch(const HttpRequest& req);
   HttpResponse batch_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred);
   HttpResponse feed(const HttpRequest& req);
+  HttpResponse batch_state(const HttpRequest& req);
   HttpResponse feed_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred, uint64_t after,
                               const Id128& asked_epoch);
   // PROTOCOL.md 7.2 steps 2-3, for every signed request: the agent is enrolled and active, the
@@ -182,7 +183,9 @@ HttpResponse Intake::handle(const HttpRequest& req) {
   if (path == "/v1/enroll" && req.method == "POST") return m_impl->enroll(req);
   if (path == "/v1/batches" && req.method == "POST") return m_impl->batch(req);
   if (path == "/v1/feed" && req.method == "GET") return m_impl->feed(req);
-  if (path == "/v1/health" || path == "/v1/enroll" || path == "/v1/batches" || path == "/v1/feed") {
+  if (path == "/v1/batches/state" && req.method == "GET") return m_impl->batch_state(req);
+  if (path == "/v1/health" || path == "/v1/enroll" || path == "/v1/batches" || path == "/v1/feed" ||
+      path == "/v1/batches/state") {
     HttpResponse r = error_response(ProtocolCode::kBadRequest,
                                     Error::invalid_input("method " + req.method + " not allowed on " + path));
     r.status = 405;
@@ -537,6 +540,27 @@ HttpResponse Intake::Impl::feed_on_writer(const HttpRequest& req, const sync::Re
   r.content_type = "application/x-motcua-feed";
   r.body.assign(bytes->begin(), bytes->end());
   return r;
+}
+
+HttpResponse Intake::Impl::batch_state(const HttpRequest& req) {
+  auto cred = sync::parse_request_headers(req.header("x-motcua-agent"), req.header("x-motcua-counter"),
+                                          req.header("x-motcua-signature"));
+  if (!cred) return error_response(cred.error());
+  if (!req.body.empty() || req.target != "/v1/batches/state") {
+    return error_response(ProtocolCode::kBadRequest, Error::invalid_input("GET /v1/batches/state takes no body or query"));
+  }
+  return on_writer([this, &req, c = *cred] {
+    AgentRow agent;
+    if (auto refused = authenticate(req, c, agent)) return *refused;
+    sql::Db& db = store->db();
+    auto st = db.prepare("UPDATE agent SET last_request_counter = ?2, last_seen_at = ?3 WHERE id = ?1");
+    if (!st) return storage_error(st.error());
+    st->bind(1, agent.id.blob()).bind(2, static_cast<int64_t>(c.counter)).bind(3, clock.now().ms);
+    auto ran = st->run();
+    if (!ran) return storage_error(ran.error());
+    return json_response({{"high_water_seq", agent.high_water},
+                          {"last_batch_hash", sync::is_zero(agent.last_hash) ? std::string() : sync::hash_hex(agent.last_hash)}});
+  });
 }
 
 }  // namespace motcua::hub

@@ -1,0 +1,99 @@
+// Weak links end to end: a real agent process syncing through motcua-flaky-proxy (a real process
+// that cuts, stalls, resets and drops connections) to a real hub, until every change has arrived.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/dossiers.hpp"
+#include "agent/store.hpp"
+#include "tests/integration/hub_fixture.hpp"
+#include "tests/support/flaky_link.hpp"
+
+using namespace motcua;
+using namespace motcua::test;
+using nlohmann::json;
+
+namespace {
+
+std::set<std::string> dossier_ids(const std::string& db) {
+  auto conn = sql::Db::open(db, sql::Db::Options{false, true, 5000});
+  REQUIRE(conn);
+  auto st = conn->prepare("SELECT hex(id) FROM dossier");
+  REQUIRE(st);
+  std::set<std::string> out;
+  while (*st->step()) out.insert(st->text(0));
+  return out;
+}
+
+// `n` dossiers recorded in-process (the library the CLI uses), each received and moved to 4.
+void record(const Office& office, int n, int offset) {
+  ManualClock clock(*parse_rfc3339(kTestNow));
+  auto store = agent::Store::open(office.data(), false, clock);
+  REQUIRE(store);
+  for (int i = 0; i < n; ++i) {
+    clock.advance_ms(30 * kMsPerSecond);
+    agent::ReceiveRequest req;
+    req.procedure = "2.001019";
+    req.applicant = "Nguyễn Thị Hoa " + std::to_string(offset + i);
+    req.citizen_id = "0331980" + std::to_string(10000 + offset + i);
+    req.address = "Số " + std::to_string(offset + i) + ", Phường Phố Hiến, Tỉnh Hưng Yên";
+    req.documents = {{"Di chúc", "chinh", 1}, {"CCCD", "photo", 1}};
+    req.actor = "canbo.phohien";
+    auto r = agent::receive(*store, req);
+    REQUIRE(r);
+    clock.advance_ms(kMsPerSecond);
+    REQUIRE(agent::set_status(*store, {r->code, 4, "", "canbo.phohien"}));
+  }
+}
+
+// Runs `sync` until it succeeds with nothing pending (at most `attempts` times); returns how many
+// attempts it took, or 0 if it never got there.
+int sync_until_done(Office& office, int attempts) {
+  for (int i = 1; i <= attempts; ++i) {
+    auto r = office.sync();
+    if (r.exit_code == 0 && json::parse(r.out)["pending_changes"] == 0) return i;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("every change arrives exactly once through a link that cuts, stalls, resets and drops connections",
+          "[weak-link][e2e]") {
+  TempDir dir;
+  Hub hub(dir);
+  hub.publish_catalog(source_path("data/tthc-commune-sample.csv"));
+  hub.publish_calendar(source_path("data/holidays-vn.csv"));
+  Office office(dir, "pho-hien", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  record(office, 250, 0);
+
+  SECTION("cuts every 10 KB with stalls, then resets and dropped connections") {
+    {
+      FlakyLink link(hub.port(), {"--cut-after", "10000", "--stall-after", "3000", "--stall-ms", "20", "--seed", "5"});
+      REQUIRE(agent_cmd({"config", "set", "--data", office.data(), "hub", link.url()}).exit_code == 0);
+      const int attempts = sync_until_done(office, 300);
+      INFO(link.output());
+      CHECK(attempts > 1);  // the link did break transfers ...
+      REQUIRE(attempts > 0);  // ... and the office still got everything through
+    }
+    record(office, 250, 250);
+    {
+      FlakyLink link(hub.port(), {"--reset-after", "12000", "--drop-fraction", "0.3", "--seed", "7"});
+      REQUIRE(agent_cmd({"config", "set", "--data", office.data(), "hub", link.url()}).exit_code == 0);
+      const int attempts = sync_until_done(office, 300);
+      INFO(link.output());
+      REQUIRE(attempts > 0);
+    }
+  }
+  const auto at_hub = dossier_ids(hub.db_path());
+  CHECK(at_hub.size() == 500);
+  CHECK(at_hub == dossier_ids(office.db_path()));
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier_event") ==
+        count_rows(office.db_path(), "SELECT count(*) FROM dossier_event"));
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier_document") == 1000);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM batch WHERE status <> 'applied'") == 0);
+}
