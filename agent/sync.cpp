@@ -36,10 +36,8 @@ struct PendingBatch {
   sync::BatchHeader header;
 };
 
-// The unacknowledged batch if there is one, else a new batch built from the next pending rows
-// (stored before it is sent). nullopt when nothing is pending.
-// How many outbox entries the next batch may merge: kMaxBatchRows, halved each time a first attempt
-// at a batch could not even send its whole body (a link that breaks long transfers), doubled back
+// How many outbox entries the next batch may merge: kMaxBatchRows, halved each time a batch had to
+// be dropped because the hub never received it (a link that breaks long transfers), doubled back
 // after each acknowledged batch. A batch is retried whole, so on a weak link it must stay small.
 Result<int64_t> batch_row_limit(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(auto v, store.get_meta("batch_row_limit"));
@@ -53,9 +51,10 @@ Status set_batch_row_limit(Store& store, int64_t limit) {
   return store.set_meta("batch_row_limit", std::to_string(std::clamp<int64_t>(limit, 1, kMaxBatchRows)));
 }
 
-// A batch whose only attempt could not send its whole body never reached the hub: it is dropped
-// (its entries stay pending) and the next one is built smaller. Never for a batch tried before,
-// which the hub may hold: that one is re-sent byte for byte, always.
+// Drops the unacknowledged batch at `first_seq` (its entries stay pending) and halves the entry
+// limit, so the next batch is built smaller. Only for a batch the hub cannot hold: one whose only
+// attempt could not even send its whole body, or one the hub says it never applied. Any other
+// batch may be at the hub and is re-sent byte for byte, always.
 Status drop_unsent_batch(Store& store, int64_t first_seq) {
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt drop, store.db().prepare(
@@ -80,6 +79,8 @@ Status drop_if_hub_lacks(Store& store, const HubLink& link, int64_t first_seq) {
   return drop_unsent_batch(store, first_seq);
 }
 
+// The unacknowledged batch if there is one, else a new batch built from the next pending rows
+// (stored before it is sent). nullopt when nothing is pending.
 Result<std::optional<PendingBatch>> next_batch(Store& store, const Id128& agent_id, const sync::KeyPair& key) {
   sql::Db& db = store.db();
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt open, db.prepare(
