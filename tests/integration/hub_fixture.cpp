@@ -37,6 +37,16 @@ int64_t count_rows(const std::string& db_path, const std::string& sql) {
   return n->value_or(0);
 }
 
+std::set<std::string> fact_ids(const std::string& db_path, const std::string& table) {
+  auto db = sql::Db::open(db_path, sql::Db::Options{false, true, 5000});
+  REQUIRE(db);
+  auto st = db->prepare("SELECT hex(id) FROM " + table);
+  REQUIRE(st);
+  std::set<std::string> out;
+  while (*st->step()) out.insert(st->text(0));
+  return out;
+}
+
 std::string read_meta(const std::string& db_path, const std::string& key) {
   auto db = sql::Db::open(db_path, sql::Db::Options{false, true, 5000});
   REQUIRE(db);

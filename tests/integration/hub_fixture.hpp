@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ std::string hub_exe();
 ProcessResult hub_cmd(std::vector<std::string> args);
 ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault = "");
 int64_t count_rows(const std::string& db_path, const std::string& sql);
+// The ids (upper-case hex) of every row of a fact table (dossier, dossier_event, dossier_document).
+std::set<std::string> fact_ids(const std::string& db_path, const std::string& table);
+
 // A value of the meta table of an agent or hub database ("" when absent), read without writing.
 std::string read_meta(const std::string& db_path, const std::string& key);
 

@@ -21,16 +21,6 @@ namespace {
 const std::string kSampleCatalog = source_path("data/tthc-commune-sample.csv");
 const std::string kSampleCalendar = source_path("data/holidays-vn.csv");
 
-std::set<std::string> dossier_ids(const std::string& db) {
-  auto conn = sql::Db::open(db, sql::Db::Options{false, true, 5000});
-  REQUIRE(conn);
-  auto st = conn->prepare("SELECT hex(id) FROM dossier");
-  REQUIRE(st);
-  std::set<std::string> out;
-  while (*st->step()) out.insert(st->text(0));
-  return out;
-}
-
 json agent_status(const Office& office) {
   auto r = agent_cmd({"status", "--data", office.data(), "--json"});
   INFO(describe(r));
@@ -84,7 +74,7 @@ TEST_CASE("a hub backed up while it serves keeps serving, and the backup holds e
   nhu_quynh.receive("Lê Thị Cúc", "033301002468");
   REQUIRE(pho_hien.sync().exit_code == 0);
   REQUIRE(nhu_quynh.sync().exit_code == 0);
-  const std::set<std::string> synced = dossier_ids(hub.db_path());
+  const std::set<std::string> synced = fact_ids(hub.db_path(), "dossier");
   REQUIRE(synced.size() == 3);
 
   // The backup runs as its own process while an office syncs with the serving hub.
@@ -107,14 +97,14 @@ TEST_CASE("a hub backed up while it serves keeps serving, and the backup holds e
   CHECK(report["catalog_version"] == 1);
   CHECK(report["calendar_version"] == 1);
   CHECK(report["database_bytes"].get<int64_t>() > 0);
-  const std::set<std::string> backed_up = dossier_ids(out + "/hub.db");
+  const std::set<std::string> backed_up = fact_ids(out + "/hub.db", "dossier");
   CHECK(report["dossiers"] == backed_up.size());
   for (const auto& id : synced) {
     INFO("dossier " << id);
     CHECK(backed_up.count(id) == 1);
   }
   // Nothing the hub never held; the dossier synced during the backup is in it or not, never half.
-  const std::set<std::string> after = dossier_ids(hub.db_path());
+  const std::set<std::string> after = fact_ids(hub.db_path(), "dossier");
   CHECK(after.size() == 4);
   for (const auto& id : backed_up) CHECK(after.count(id) == 1);
   CHECK(count_rows(out + "/hub.db", "SELECT count(*) FROM dossier_document") == 2 * static_cast<int64_t>(backed_up.size()));
@@ -218,7 +208,7 @@ TEST_CASE("after a restore from an older backup every office re-sends what the h
   REQUIRE(nhu_quynh.sync().exit_code == 0);
   // ... and one more is waiting at Phố Hiến when the hub's disk dies.
   pho_hien.receive("Phạm Quốc Đạt");
-  const auto before_loss = dossier_ids(hub.db_path());
+  const auto before_loss = fact_ids(hub.db_path(), "dossier");
   REQUIRE(before_loss.size() == 5);
   const int port = hub.port();
   hub.stop();
@@ -226,7 +216,7 @@ TEST_CASE("after a restore from an older backup every office re-sends what the h
   auto restore = hub_cmd({"restore", "--from", dir.file("backup"), "--data", restored, "--json"});
   INFO(describe(restore));
   REQUIRE(restore.exit_code == 0);
-  REQUIRE(dossier_ids(restored + "/hub.db").size() == 2);  // the backup's
+  REQUIRE(fact_ids(restored + "/hub.db", "dossier").size() == 2);  // the backup's
 
   auto serving = serve_on(dir, restored, port);
   for (Office* office : {&pho_hien, &nhu_quynh}) {
@@ -236,7 +226,7 @@ TEST_CASE("after a restore from an older backup every office re-sends what the h
     CHECK(synced.err.find("the hub was restored from a backup") != std::string::npos);
     CHECK(count_rows(office->db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0);
   }
-  auto after = dossier_ids(restored + "/hub.db");
+  auto after = fact_ids(restored + "/hub.db", "dossier");
   CHECK(after.size() == 6);  // the 5 the lost hub had, and the one that was waiting
   for (const auto& id : before_loss) CHECK(after.count(id) == 1);
   CHECK(count_rows(restored + "/hub.db", "SELECT count(*) FROM dossier_event WHERE to_status = 4") == 2);

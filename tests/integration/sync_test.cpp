@@ -22,16 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-std::set<std::string> ids(const std::string& db, const std::string& table) {
-  auto conn = sql::Db::open(db, sql::Db::Options{false, true, 5000});
-  REQUIRE(conn);
-  auto st = conn->prepare("SELECT hex(id) FROM " + table);
-  REQUIRE(st);
-  std::set<std::string> out;
-  while (*st->step()) out.insert(st->text(0));
-  return out;
-}
-
 // The office's identity, read from its data directory, to play a (possibly hostile) client.
 struct Identity {
   Id128 agent_id;
@@ -117,7 +107,7 @@ TEST_CASE("facts recorded offline reach the hub exactly once after enrollment an
 
   for (const char* table : {"dossier", "dossier_event", "dossier_document"}) {
     INFO(table);
-    CHECK(ids(hub.db_path(), table) == ids(office.db_path(), table));
+    CHECK(fact_ids(hub.db_path(), table) == fact_ids(office.db_path(), table));
   }
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 5);
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier_event") == 3);
@@ -361,7 +351,7 @@ TEST_CASE("an office re-enrolled on its own data directory keeps syncing from it
   auto synced = office.sync();
   INFO(describe(synced));
   REQUIRE(synced.exit_code == 0);
-  CHECK(ids(hub.db_path(), "dossier") == ids(office.db_path(), "dossier"));
+  CHECK(fact_ids(hub.db_path(), "dossier") == fact_ids(office.db_path(), "dossier"));
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 4);
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM agent WHERE status = 'retired'") == 1);
 }

@@ -17,16 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-std::set<std::string> dossier_ids(const std::string& db) {
-  auto conn = sql::Db::open(db, sql::Db::Options{false, true, 5000});
-  REQUIRE(conn);
-  auto st = conn->prepare("SELECT hex(id) FROM dossier");
-  REQUIRE(st);
-  std::set<std::string> out;
-  while (*st->step()) out.insert(st->text(0));
-  return out;
-}
-
 // `n` dossiers recorded in-process (the library the CLI uses), each received and moved to 4.
 void record(const Office& office, int n, int offset) {
   ManualClock clock(*parse_rfc3339(kTestNow));
@@ -88,9 +78,9 @@ TEST_CASE("every change arrives exactly once through a link that cuts, stalls, r
       REQUIRE(attempts > 0);
     }
   }
-  const auto at_hub = dossier_ids(hub.db_path());
+  const auto at_hub = fact_ids(hub.db_path(), "dossier");
   CHECK(at_hub.size() == 500);
-  CHECK(at_hub == dossier_ids(office.db_path()));
+  CHECK(at_hub == fact_ids(office.db_path(), "dossier"));
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier_event") ==
         count_rows(office.db_path(), "SELECT count(*) FROM dossier_event"));
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier_document") == 1000);
