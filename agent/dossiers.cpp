@@ -497,11 +497,15 @@ Result<json> office_status(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(auto catalog_version, current_catalog_version(db));
   MOTCUA_ASSIGN_OR_RETURN(auto calendar_version, current_calendar_version(db));
   MOTCUA_ASSIGN_OR_RETURN(int schema_version, schema::current_version(db));
+  MOTCUA_ASSIGN_OR_RETURN(auto dictionary, sql::query_int64(db,
+      "SELECT id FROM compression_dictionary ORDER BY version DESC LIMIT 1"));
   MOTCUA_ASSIGN_OR_RETURN(auto agent_id, store.get_meta("agent_id"));
   MOTCUA_ASSIGN_OR_RETURN(auto hub_url, store.get_meta("hub_url"));
   MOTCUA_ASSIGN_OR_RETURN(auto last_sync, store.get_meta("last_sync_at"));
   MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta("hub_clock_offset_ms"));
   MOTCUA_ASSIGN_OR_RETURN(auto last_attempt, store.get_meta("last_attempt_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto upload_ok, store.get_meta("last_upload_ok_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto feed_ok, store.get_meta("last_feed_ok_at"));
   MOTCUA_ASSIGN_OR_RETURN(auto error_at, store.get_meta("last_error_at"));
   MOTCUA_ASSIGN_OR_RETURN(auto error_code, store.get_meta("last_error_code"));
   MOTCUA_ASSIGN_OR_RETURN(auto error_message, store.get_meta("last_error"));
@@ -527,6 +531,8 @@ Result<json> office_status(Store& store) {
               {"hub", hub_url ? json(*hub_url) : json(nullptr)},
               {"last_sync_ok_at", opt_instant(last_ok_ms)},
               {"last_attempt_at", opt_instant(instant_of(last_attempt))},
+              {"last_upload_ok_at", opt_instant(instant_of(upload_ok))},
+              {"last_feed_ok_at", opt_instant(instant_of(feed_ok))},
               {"last_error", last_error},
               {"clock_offset_ms", offset ? json(instant_of(offset).value_or(0)) : json(nullptr)},
               {"unit_name", unit.name},
@@ -538,6 +544,8 @@ Result<json> office_status(Store& store) {
               {"procedures", procedures.value_or(0)},
               {"calendar_version", calendar_version ? json(*calendar_version) : json(nullptr)},
               {"schema_version", schema_version},
+              // the hub's dictionary new batches are compressed with (PROTOCOL.md 4.1); null: plain zstd
+              {"compression_dictionary", dictionary ? json(*dictionary) : json(nullptr)},
               {"data_dir", store.data_dir()}};
 }
 

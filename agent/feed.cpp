@@ -4,6 +4,7 @@
 
 #include "common/fault.hpp"
 #include "reference/reference.hpp"
+#include "sync-protocol/dictionary.hpp"
 #include "sync-protocol/feed.hpp"
 
 namespace motcua::agent {
@@ -39,8 +40,29 @@ Error bad_page(const std::string& what) {
                            "nothing in it was applied; the next sync asks again. If this repeats, tell provincial IT");
 }
 
+// A dictionary publication: kept (its id is derived from its bytes, so an id the office holds is
+// the same dictionary) and, being the newest version, used for the next batches. false: the office
+// already holds this version or a newer one.
+Result<bool> apply_dictionary(sql::Db& db, const sync::FeedEntry& entry, Instant now) {
+  auto pub = sync::dictionary_publication_from_json(entry.body);
+  if (!pub) return fail(bad_page("dictionary entry " + std::to_string(entry.position) + ": " + pub.error().message));
+  if (static_cast<uint64_t>(pub->version) != entry.version) {
+    return fail(bad_page("entry " + std::to_string(entry.position) + " says version " + std::to_string(entry.version) +
+                         " but its publication is version " + std::to_string(pub->version)));
+  }
+  MOTCUA_ASSIGN_OR_RETURN(auto current, sql::query_int64(db, "SELECT max(version) FROM compression_dictionary"));
+  if (current && pub->version <= *current) return false;
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt put, db.prepare(
+      "INSERT INTO compression_dictionary(id, bytes, version, received_at) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(id) DO UPDATE SET version = excluded.version"));
+  put.bind(1, static_cast<int64_t>(pub->dictionary.id)).bind(2, pub->dictionary.bytes).bind(3, pub->version).bind(4, now.ms);
+  MOTCUA_TRY(put.run());
+  return true;
+}
+
 // Applies one entry inside the page's transaction. false: the office already holds this version.
-Result<bool> apply_entry(sql::Db& db, const sync::FeedEntry& entry) {
+Result<bool> apply_entry(sql::Db& db, const sync::FeedEntry& entry, Instant now) {
+  if (entry.kind == sync::FeedKind::kDictionary) return apply_dictionary(db, entry, now);
   json doc = json::parse(entry.body, nullptr, false);
   if (!doc.is_object()) return fail(bad_page("entry " + std::to_string(entry.position) + " is not a JSON object"));
   reference::ReferenceUpdate update;
@@ -101,7 +123,7 @@ Result<FeedReport> pull_feed(Store& store, const HubLink& link) {
       int applied = 0, skipped = 0;
       std::vector<std::string> names;
       for (const auto& entry : page->entries) {
-        MOTCUA_ASSIGN_OR_RETURN(bool fresh, apply_entry(db, entry));
+        MOTCUA_ASSIGN_OR_RETURN(bool fresh, apply_entry(db, entry, now));
         if (fresh) {
           ++applied;
           names.push_back(std::string(sync::feed_kind_name(entry.kind)) + " " + std::to_string(entry.version));

@@ -104,7 +104,7 @@ Status Store::write_captured(const std::function<Status(sql::Db&)>& body) {
     changeset.assign(p, p + size);
   }  // the session is deleted here, before COMMIT and long before the connection
   if (!changeset.empty()) {
-    MOTCUA_ASSIGN_OR_RETURN(auto version, schema::current_version(m_db));
+    const int version = schema::kReplicatedSchemaVersion;
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, m_db.prepare(
         "INSERT INTO outbox(created_at, schema_version, changeset, state) VALUES (?1, ?2, ?3, 'pending')"));
     st.bind(1, m_clock.now().ms).bind(2, version).bind(3, changeset);

@@ -6,13 +6,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/config.hpp"
 #include "agent/feed.hpp"
 #include "agent/hub_link.hpp"
+#include "agent/report.hpp"
 #include "common/fault.hpp"
 #include "reference/reference.hpp"
 #include "schema/migrate.hpp"
+#include "schema/tables.hpp"
 #include "sync-protocol/ack.hpp"
 #include "sync-protocol/changeset.hpp"
+#include "sync-protocol/dictionary.hpp"
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
 #include "sync-protocol/protocol_error.hpp"
@@ -79,6 +83,34 @@ Status drop_if_hub_lacks(Store& store, const HubLink& link, int64_t first_seq) {
   return drop_unsent_batch(store, first_seq);
 }
 
+// The dictionary the hub published last (PROTOCOL.md 4.1), or none: batches are then plain zstd. A
+// stored dictionary zstd cannot load is ignored the same way, never a reason not to send.
+Result<std::optional<sync::Dictionary>> newest_dictionary(sql::Db& db) {
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
+      "SELECT bytes FROM compression_dictionary ORDER BY version DESC LIMIT 1"));
+  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return std::optional<sync::Dictionary>();
+  auto loaded = sync::load_dictionary(st.blob(0));
+  if (!loaded) return std::optional<sync::Dictionary>();
+  return std::optional<sync::Dictionary>(std::move(*loaded));
+}
+
+// The hub does not hold the dictionary the unacknowledged batch at `first_seq` was compressed with
+// (it was restored from a backup older than the dictionary), so it applied nothing from there on:
+// that batch and any unacknowledged one after it are dropped and rebuilt, and the dictionary is
+// forgotten until the hub publishes one again.
+Status forget_dictionary(Store& store, int64_t first_seq, uint32_t dictionary_id) {
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt drop, store.db().prepare(
+      "DELETE FROM outbox_batch WHERE first_seq >= ?1 AND acked_at IS NULL"));
+  drop.bind(1, first_seq);
+  MOTCUA_TRY(drop.run());
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt forget, store.db().prepare("DELETE FROM compression_dictionary WHERE id = ?1"));
+  forget.bind(1, static_cast<int64_t>(dictionary_id));
+  MOTCUA_TRY(forget.run());
+  return tx.commit();
+}
+
 // The unacknowledged batch if there is one, else a new batch built from the next pending rows
 // (stored before it is sent). nullopt when nothing is pending.
 Result<std::optional<PendingBatch>> next_batch(Store& store, const Id128& agent_id, const sync::KeyPair& key) {
@@ -137,6 +169,18 @@ Result<std::optional<PendingBatch>> next_batch(Store& store, const Id128& agent_
   }
   b.header.schema_version = static_cast<uint32_t>(schema_version);
   MOTCUA_ASSIGN_OR_RETURN(sync::EncodedBatch encoded, sync::encode_batch(b.header, merged, key));
+  // With the hub's dictionary when that is smaller: always for a few dossiers, rarely for hundreds.
+  MOTCUA_ASSIGN_OR_RETURN(auto dictionary, newest_dictionary(db));
+  if (dictionary) {
+    sync::BatchHeader with = b.header;
+    with.dictionary_id = dictionary->id;
+    MOTCUA_ASSIGN_OR_RETURN(sync::EncodedBatch smaller,
+                            sync::encode_batch(with, merged, key, sync::kDefaultCompressionLevel, &*dictionary));
+    if (smaller.bytes.size() < encoded.bytes.size()) {
+      encoded = std::move(smaller);
+      b.header = with;
+    }
+  }
   b.envelope = std::move(encoded.bytes);
   b.hash = encoded.signed_hash;
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
@@ -167,7 +211,7 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
   json body = {{"code", request.code},
                {"public_key", key.public_key().base64()},
                {"agent_version", kAgentVersion},
-               {"schema_version", schema::latest_version(schema::agent_migrations())}};
+               {"schema_version", schema::kReplicatedSchemaVersion}};
   // An office already set up names its unit, so a code for another unit is refused by the hub
   // before it retires that unit's agent.
   if (existing_unit) body["unit"] = *existing_unit;
@@ -295,12 +339,20 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
     ++report.requests;
     MOTCUA_FAULT_POINT("agent.sync.after_response");  // the hub has answered; the office has not recorded it
     if (reply.status != 200) {
-      // A gap names where the hub wants the agent to continue (a restored hub lacks later batches).
       json answer = json::parse(reply.body, nullptr, false);
-      if (answer.is_object() && answer.contains("error") && answer["error"].is_object() &&
-          answer["error"].value("code", json()) == "sequence_gap" && answer["error"].contains("expected_first_seq") &&
+      const bool has_error = answer.is_object() && answer.contains("error") && answer["error"].is_object();
+      const json code = has_error ? answer["error"].value("code", json()) : json();
+      // A gap names where the hub wants the agent to continue (a restored hub lacks later batches).
+      if (code == "sequence_gap" && answer["error"].contains("expected_first_seq") &&
           answer["error"]["expected_first_seq"].is_number_unsigned()) {
         report.expected_first_seq = answer["error"]["expected_first_seq"].get<int64_t>();
+      }
+      // Each such answer removes one dictionary, so this repeats at most once per dictionary held.
+      if (code == "unknown_dictionary" && batch->header.dictionary_id != 0) {
+        std::fprintf(stderr, "motcua-agent: the hub does not hold dictionary %u; sending without it\n",
+                     static_cast<unsigned>(batch->header.dictionary_id));
+        MOTCUA_TRY(forget_dictionary(store, batch->first_seq, batch->header.dictionary_id));
+        continue;
       }
       return fail(hub_error(reply));
     }
@@ -436,16 +488,49 @@ Result<SyncReport> sync_once(Store& store) {
       if (uploaded) MOTCUA_TRY(store.set_meta("hub_epoch", *feed_epoch));
     }
   }
+  // Each direction's last success, for the office's status and its report to the hub.
+  const std::string done_at = std::to_string(store.clock().now().ms);
+  if (uploaded) MOTCUA_TRY(store.set_meta("last_upload_ok_at", done_at));
+  if (feed) MOTCUA_TRY(store.set_meta("last_feed_ok_at", done_at));
   if (!uploaded) return fail(uploaded.error());
   if (!feed) return fail(feed.error());
   // Only a whole sync (upload and feed) counts as a successful one.
   MOTCUA_TRY(store.set_meta("last_sync_at", std::to_string(store.clock().now().ms)));
+  MOTCUA_ASSIGN_OR_RETURN(int64_t retention, retention_days(store));
+  MOTCUA_ASSIGN_OR_RETURN(report.pruned, prune_sent_changes(store, retention));
   MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(store.db(), "SELECT count(*) FROM outbox WHERE state = 'pending'"));
   report.pending_left = pending.value_or(0);
   return report;
 }
 
 }  // namespace
+
+Result<int64_t> prune_sent_changes(Store& store, int64_t retention_days) {
+  sql::Db& db = store.db();
+  const int64_t cutoff = store.clock().now().ms - retention_days * 24 * 3600 * kMsPerSecond;
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+  // The first row that stays: one not yet answered or answered within the retention, or the first
+  // row of the last answered batch. Everything before it goes.
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt keep, db.prepare(
+      "SELECT min(s) FROM ("
+      "  SELECT min(seq) AS s FROM outbox WHERE state = 'pending' OR acked_at IS NULL OR acked_at >= ?1"
+      "  UNION ALL SELECT max(first_seq) FROM outbox_batch WHERE acked_at IS NOT NULL"
+      "  UNION ALL SELECT min(first_seq) FROM outbox_batch WHERE acked_at IS NULL)"));
+  keep.bind(1, cutoff);
+  MOTCUA_ASSIGN_OR_RETURN(bool row, keep.step());
+  if (!row || keep.is_null(0)) return int64_t{0};  // nothing answered yet: nothing to forget
+  const int64_t first_kept = keep.int64(0);
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare("DELETE FROM outbox WHERE seq < ?1"));
+  rows.bind(1, first_kept);
+  MOTCUA_TRY(rows.run());
+  const int64_t deleted = db.changes();
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt batches, db.prepare(
+      "DELETE FROM outbox_batch WHERE last_seq < ?1 AND acked_at IS NOT NULL"));
+  batches.bind(1, first_kept);
+  MOTCUA_TRY(batches.run());
+  MOTCUA_TRY(tx.commit());
+  return deleted;
+}
 
 Result<SyncReport> sync_outbox(Store& store) {
   // Every attempt and its outcome are recorded, so a sync never stops silently.
@@ -456,6 +541,20 @@ Result<SyncReport> sync_outbox(Store& store) {
     (void)store.set_meta("last_error_at", std::to_string(store.clock().now().ms));
     (void)store.set_meta("last_error_code", error_code_name(report.error().code));
     (void)store.set_meta("last_error", report.error().message);
+  }
+  // Then the hub hears how this sync went (PROTOCOL.md 7.5), unless it is out of reach or refuses
+  // this agent: the report would fail too. A failed report is only a warning; the sync's result,
+  // and what was recorded about it, stand.
+  if (report || (!transient(report.error()) && report.error().code != ErrorCode::kUnauthorized)) {
+    auto sent = send_hub_report(store, kAgentVersion);
+    if (!sent) {
+      std::fprintf(stderr, "motcua-agent: warning: the hub did not receive this office's status report: %s\n",
+                   sent.error().message.c_str());
+    } else if (report && sent->sent) {
+      ++report->requests;
+      report->wire_bytes_up += sent->wire_bytes_up;
+      report->wire_bytes_down += sent->wire_bytes_down;
+    }
   }
   return report;
 }

@@ -5,7 +5,7 @@
 // the hub answers a re-sent batch "duplicate" without applying it again. Every request carries a new
 // per-agent counter, persisted before the request leaves. Acknowledgements are verified with the
 // hub's public key received at enrollment. Acknowledged rows stay in the outbox (state
-// 'acknowledged') for the retention period.
+// 'acknowledged') for the retention period (prune_sent_changes).
 #pragma once
 
 #include <optional>
@@ -56,6 +56,7 @@ struct SyncReport {
   int quarantined = 0;
   int refused = 0;
   int64_t pending_left = 0;
+  int64_t pruned = 0;           // sent changes forgotten after their retention (prune_sent_changes)
   int requests = 0;
   int64_t bytes_sent = 0;       // request bodies (envelopes)
   int64_t wire_bytes_up = 0;    // whole requests: request line, headers, body
@@ -71,5 +72,13 @@ struct SyncReport {
 // try later; kUnauthorized: enrollment problem or a page not signed by the hub; kConflict: the hub
 // disagrees about the sequence). kFailedPrecondition when the office is not enrolled.
 Result<SyncReport> sync_outbox(Store& store);
+
+// Forgets sent changes older than `retention_days`: outbox rows the hub answered (acknowledged,
+// quarantined or refused) more than that long ago, and the batches made only of them. Only a
+// prefix of the outbox goes, never a row after one that stays (an office re-sends to a restored hub
+// from a sequence number on, PROTOCOL.md 7.4.5), and the last batch the hub answered and its rows
+// always stay (the next batch chains to it). Returns the number of outbox rows deleted. Called
+// after every successful sync with the configured retention (config retention_days, default 30).
+Result<int64_t> prune_sent_changes(Store& store, int64_t retention_days);
 
 }  // namespace motcua::agent

@@ -16,6 +16,7 @@
 #include "hub/publish.hpp"
 #include "reference/reference.hpp"
 #include "schema/migrate.hpp"
+#include "sync-protocol/dictionary.hpp"
 #include "sync-protocol/keys.hpp"
 
 namespace motcua::hub {
@@ -276,6 +277,24 @@ Status start_new_history(HubStore& store, const Clock& clock, RestoreResult& r) 
     MOTCUA_ASSIGN_OR_RETURN(r.units, append_publication(db, "calendar", version, pub.published_at, pub.source,
                                                         reference::calendar_publication_json(pub).dump()));
     r.calendar_version = version;
+  }
+  // Offices may use a dictionary the lost hub published after the backup; republishing the one
+  // this hub holds makes it their newest again (one it lacks is refused as unknown, and the office
+  // sends that batch again without it).
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt newest, db.prepare(
+      "SELECT id, bytes, source FROM dictionary ORDER BY version DESC LIMIT 1"));
+  MOTCUA_ASSIGN_OR_RETURN(bool has_dictionary, newest.step());
+  if (has_dictionary) {
+    sync::Dictionary d;
+    d.id = static_cast<uint32_t>(newest.int64(0));
+    d.bytes = newest.blob(1);
+    const std::string source = newest.text(2);
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt bump, db.prepare("UPDATE dictionary SET version = ?2, published_at = ?3 WHERE id = ?1"));
+    bump.bind(1, static_cast<int64_t>(d.id)).bind(2, version).bind(3, r.restored_at.ms);
+    MOTCUA_TRY(bump.run());
+    MOTCUA_ASSIGN_OR_RETURN(r.units, append_publication(db, "dictionary", version, r.restored_at, source,
+                                                        sync::dictionary_publication_json(
+                                                            d, version, format_rfc3339_vn(r.restored_at), source)));
   }
   return tx.commit();
 }

@@ -71,7 +71,10 @@ Result<sql::Blob> feed_page(sql::Db& db, const sync::KeyPair& hub_key, const Id1
     if (!row) break;
     sync::FeedEntry e;
     e.position = static_cast<uint64_t>(st.int64(0));
-    e.kind = st.text(1) == "calendar" ? sync::FeedKind::kCalendar : sync::FeedKind::kCatalog;
+    const std::string kind = st.text(1);
+    e.kind = kind == "calendar"     ? sync::FeedKind::kCalendar
+             : kind == "dictionary" ? sync::FeedKind::kDictionary
+                                    : sync::FeedKind::kCatalog;
     e.version = static_cast<uint64_t>(st.int64(2));
     e.body = st.text(3);
     // Entries join while the payload stays within the target; a larger one travels alone (each

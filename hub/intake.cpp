@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -11,12 +12,15 @@
 #include "common/fault.hpp"
 #include "common/sqlite.hpp"
 #include "common/text.hpp"
+#include "hub/agent_report.hpp"
 #include "hub/authorize.hpp"
 #include "hub/enrollment.hpp"
 #include "hub/feed.hpp"
 #include "hub/hub_keys.hpp"
 #include "hub/hub_store.hpp"
+#include "hub/publish.hpp"
 #include "schema/migrate.hpp"
+#include "schema/tables.hpp"
 #include "sync-protocol/ack.hpp"
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
@@ -89,6 +93,17 @@ struct Intake::Impl {
   std::string province;
   FactColumns columns;
   uint32_t accepted_schema = 0;
+  // Compression dictionaries by id, read from the database on first use (writer thread only). One
+  // published by `dictionary publish` while the hub serves is found by the first batch that names it.
+  std::map<uint32_t, sync::Dictionary> dictionaries;
+
+  Result<const sync::Dictionary*> dictionary(sql::Db& db, uint32_t id) {
+    auto it = dictionaries.find(id);
+    if (it != dictionaries.end()) return &it->second;
+    MOTCUA_ASSIGN_OR_RETURN(auto found, find_dictionary(db, id));
+    if (!found) return static_cast<const sync::Dictionary*>(nullptr);
+    return &dictionaries.emplace(id, std::move(*found)).first->second;
+  }
 
   std::mutex mutex;
   std::condition_variable wake;
@@ -142,6 +157,7 @@ struct Intake::Impl {
   HttpResponse batch_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred);
   HttpResponse feed(const HttpRequest& req);
   HttpResponse batch_state(const HttpRequest& req);
+  HttpResponse report(const HttpRequest& req);
   HttpResponse feed_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred, uint64_t after,
                               const Id128& asked_epoch);
   // PROTOCOL.md 7.2 steps 2-3, for every signed request: the agent is enrolled and active, the
@@ -159,7 +175,7 @@ Result<std::unique_ptr<Intake>> Intake::create(const std::string& data_dir, cons
   MOTCUA_ASSIGN_OR_RETURN(impl->epoch, store.get_meta("epoch"));
   MOTCUA_ASSIGN_OR_RETURN(impl->province, store.get_meta("province"));
   MOTCUA_ASSIGN_OR_RETURN(impl->columns, read_fact_columns(store.db()));
-  impl->accepted_schema = static_cast<uint32_t>(schema::latest_version(schema::agent_migrations()));
+  impl->accepted_schema = static_cast<uint32_t>(schema::kReplicatedSchemaVersion);
   impl->store = std::make_unique<HubStore>(std::move(store));
   Impl* raw = impl.get();
   impl->writer = std::thread([raw] { raw->writer_loop(); });
@@ -184,8 +200,9 @@ HttpResponse Intake::handle(const HttpRequest& req) {
   if (path == "/v1/batches" && req.method == "POST") return m_impl->batch(req);
   if (path == "/v1/feed" && req.method == "GET") return m_impl->feed(req);
   if (path == "/v1/batches/state" && req.method == "GET") return m_impl->batch_state(req);
+  if (path == "/v1/report" && req.method == "POST") return m_impl->report(req);
   if (path == "/v1/health" || path == "/v1/enroll" || path == "/v1/batches" || path == "/v1/feed" ||
-      path == "/v1/batches/state") {
+      path == "/v1/batches/state" || path == "/v1/report") {
     HttpResponse r = error_response(ProtocolCode::kBadRequest,
                                     Error::invalid_input("method " + req.method + " not allowed on " + path));
     r.status = 405;
@@ -438,12 +455,27 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
                           Error::conflict("the batch does not follow the last batch the hub received from this agent"));
   }
 
+  // A dictionary this hub does not hold (published by a hub since restored from an older backup)
+  // is not the agent's defect: nothing is recorded, and the agent sends the changes again without.
+  const sync::Dictionary* dictionary = nullptr;
+  if (h.dictionary_id != 0) {
+    auto known = this->dictionary(db, h.dictionary_id);
+    if (!known) return storage_error(known.error());
+    dictionary = *known;
+    if (!dictionary) {
+      return error_response(ProtocolCode::kUnknownDictionary,
+                            Error::failed_precondition("batch " + std::to_string(h.first_seq) + ".." +
+                                                           std::to_string(h.last_seq) + " is compressed with dictionary " +
+                                                           std::to_string(h.dictionary_id) + ", which this hub does not hold",
+                                                       "the agent sends the same changes again without that dictionary"));
+    }
+  }
   MOTCUA_FAULT_POINT("hub.writer.before_apply");
   sync::AckStatus status = sync::AckStatus::kApplied;
   std::string reason;
   // The signature proved the agent sent these bytes: a payload that does not decode is the agent's
   // defect, refused in sequence so it cannot block the office's queue (PROTOCOL.md 7.2 step 6).
-  auto decoded = sync::decode_batch(body);
+  auto decoded = sync::decode_batch(body, {}, [dictionary](uint32_t) { return dictionary; });
   std::optional<std::string> refusal_reason;
   if (!decoded) {
     refusal_reason = "the batch payload cannot be decoded: " + decoded.error().message;
@@ -487,6 +519,7 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
   if (!recorded) return storage_error(recorded.error());
   auto committed = tx->commit();
   if (!committed) return storage_error(committed.error());
+  MOTCUA_FAULT_POINT("hub.writer.after_commit");  // applied and durable; the agent has no answer yet
   return sign_ack(status, reason);
 }
 
@@ -560,6 +593,52 @@ HttpResponse Intake::Impl::batch_state(const HttpRequest& req) {
     if (!ran) return storage_error(ran.error());
     return json_response({{"high_water_seq", agent.high_water},
                           {"last_batch_hash", sync::is_zero(agent.last_hash) ? std::string() : sync::hash_hex(agent.last_hash)}});
+  });
+}
+
+// POST /v1/report (PROTOCOL.md 7.5): the agent's own account of its last sync, kept for provincial
+// IT. Checked like a batch request (content type and size, signature headers, agent, signature and
+// counter), then the body; recorded with the counter in one transaction.
+HttpResponse Intake::Impl::report(const HttpRequest& req) {
+  const std::string type = req.header("content-type");
+  if (std::string(trim(type.substr(0, type.find(';')))) != "application/json") {
+    HttpResponse r = error_response(ProtocolCode::kBadRequest,
+                                    Error::invalid_input("a report must be sent as Content-Type application/json"));
+    r.status = 415;
+    return r;
+  }
+  if (req.body.size() > kMaxReportBytes) {
+    return error_response(ProtocolCode::kPayloadTooLarge,
+                          Error::invalid_input("a report is " + std::to_string(req.body.size()) + " bytes, over the " +
+                                                   std::to_string(kMaxReportBytes) + "-byte limit",
+                                               "the agent shortens its last error message"));
+  }
+  auto cred = sync::parse_request_headers(req.header("x-motcua-agent"), req.header("x-motcua-counter"),
+                                          req.header("x-motcua-signature"));
+  if (!cred) return error_response(cred.error());
+  return on_writer([this, &req, c = *cred] {
+    AgentRow agent;
+    if (auto refused = authenticate(req, c, agent)) return *refused;
+    auto parsed = parse_agent_report(req.body);
+    if (!parsed) return error_response(ProtocolCode::kBadRequest, parsed.error());
+    sql::Db& db = store->db();
+    const Instant now = clock.now();
+    auto tx = sql::Transaction::begin_immediate(db);
+    if (!tx) return storage_error(tx.error());
+    auto record = [&]() -> Status {
+      MOTCUA_TRY(record_agent_report(db, agent.id, *parsed, now));
+      MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
+          "UPDATE agent SET last_request_counter = ?2, last_seen_at = ?3 WHERE id = ?1"));
+      st.bind(1, agent.id.blob()).bind(2, static_cast<int64_t>(c.counter)).bind(3, now.ms);
+      MOTCUA_TRY(st.run());
+      MOTCUA_FAULT_POINT("hub.report.before_commit");  // recorded in the transaction, not yet durable
+      return ok();
+    };
+    auto recorded = record();
+    if (!recorded) return storage_error(recorded.error());
+    auto committed = tx->commit();
+    if (!committed) return storage_error(committed.error());
+    return json_response({{"received_at", format_rfc3339_vn(now)}});
   });
 }
 

@@ -1,5 +1,6 @@
 // The hub's protocol endpoints (sync-protocol/PROTOCOL.md "HTTP binding"), independent of the HTTP
-// library: GET /v1/health, POST /v1/enroll, POST /v1/batches, GET /v1/feed (pages: hub/feed.hpp).
+// library: GET /v1/health, POST /v1/enroll, POST /v1/batches, GET /v1/batches/state, GET /v1/feed
+// (pages: hub/feed.hpp), POST /v1/report (hub/agent_report.hpp).
 //
 // Every write (enrollment, batch apply, a feed request's counter) runs on one dedicated writer
 // thread that owns its own database connection; listener threads only parse, and wait for the

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
 #include "reference/reference.hpp"
+#include "sync-protocol/dictionary.hpp"
 #include "sync-protocol/feed.hpp"
 
 namespace motcua::hub {
@@ -34,7 +37,9 @@ Result<int64_t> append_publication(sql::Db& db, const std::string& kind, int64_t
   // A publication travels whole in one feed page: refuse one that cannot (PROTOCOL.md section 9).
   sync::FeedEntry entry;
   entry.position = 1;
-  entry.kind = kind == "calendar" ? sync::FeedKind::kCalendar : sync::FeedKind::kCatalog;
+  entry.kind = kind == "calendar"     ? sync::FeedKind::kCalendar
+               : kind == "dictionary" ? sync::FeedKind::kDictionary
+                                      : sync::FeedKind::kCatalog;
   entry.version = static_cast<uint64_t>(version);
   entry.body = payload;
   auto fits = sync::check_feed_entry_fits(entry);
@@ -126,6 +131,54 @@ Result<PublishResult> publish_calendar(HubStore& store, const std::string& csv_p
   result.version = pub.version;
   result.payload_bytes = static_cast<int64_t>(payload.size());
   return result;
+}
+
+Result<PublishResult> publish_dictionary(HubStore& store, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(Error::not_found("cannot read dictionary file " + path, "check the path"));
+  std::string bytes;
+  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (bytes.size() > sync::kMaxDictionarySize) bytes.resize(sync::kMaxDictionarySize + 1);  // refused below
+  auto dictionary = sync::load_dictionary(sync::ByteView(bytes));
+  if (!dictionary) return fail(std::move(dictionary.error()).context("dictionary " + path));
+  sql::Db& db = store.db();
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+  PublishResult result;
+  result.kind = "dictionary";
+  result.dictionary_id = dictionary->id;
+  result.payload_bytes = static_cast<int64_t>(dictionary->bytes.size());
+  MOTCUA_ASSIGN_OR_RETURN(auto newest, sql::query_int64(db,
+      "SELECT id FROM dictionary ORDER BY version DESC LIMIT 1"));
+  MOTCUA_ASSIGN_OR_RETURN(auto current, sql::query_int64(db, "SELECT max(version) FROM publication WHERE kind = 'dictionary'"));
+  if (newest && *newest == static_cast<int64_t>(dictionary->id)) {
+    result.version = current.value_or(0);
+    return result;  // already the one offices use: nothing written
+  }
+  MOTCUA_ASSIGN_OR_RETURN(result.version, next_publication_version(db, current));
+  const Instant at = whole_second(store.clock().now());
+  const std::string source = std::filesystem::path(path).filename().string();
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt put, db.prepare(
+      "INSERT INTO dictionary(id, bytes, version, published_at, source) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(id) DO UPDATE SET version = excluded.version, published_at = excluded.published_at"));
+  put.bind(1, static_cast<int64_t>(dictionary->id)).bind(2, dictionary->bytes).bind(3, result.version).bind(4, at.ms)
+      .bind(5, source);
+  MOTCUA_TRY(put.run());
+  const std::string payload = sync::dictionary_publication_json(*dictionary, result.version, format_rfc3339_vn(at), source);
+  MOTCUA_ASSIGN_OR_RETURN(result.units, append_publication(db, "dictionary", result.version, at, source, payload));
+  MOTCUA_TRY(tx.commit());
+  result.changed = true;
+  return result;
+}
+
+Result<std::optional<sync::Dictionary>> find_dictionary(sql::Db& db, uint32_t id) {
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT bytes FROM dictionary WHERE id = ?1"));
+  st.bind(1, static_cast<int64_t>(id));
+  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+  if (!row) return std::optional<sync::Dictionary>();
+  sql::Blob bytes = st.blob(0);
+  auto loaded = sync::load_dictionary(bytes);
+  if (!loaded) return fail(Error::corruption("stored dictionary " + std::to_string(id) + " is damaged: " + loaded.error().message));
+  return std::optional<sync::Dictionary>(std::move(*loaded));
 }
 
 }  // namespace motcua::hub

@@ -8,16 +8,18 @@
 
 #include "common/error.hpp"
 #include "hub/hub_store.hpp"
+#include "sync-protocol/dictionary.hpp"
 
 namespace motcua::hub {
 
 struct PublishResult {
-  std::string kind;              // "catalog" | "calendar"
+  std::string kind;              // "catalog" | "calendar" | "dictionary"
   bool changed = false;          // false: the file matches what is published; nothing was written
   int64_t version = 0;           // the new (or, when unchanged, the current) version
   int64_t procedures_changed = 0;
   int64_t procedures_abolished = 0;
   int64_t days = 0;
+  int64_t dictionary_id = 0;     // a dictionary's zstd id
   int64_t units = 0;             // feeds it was appended to
   int64_t payload_bytes = 0;     // JSON size of the publication
 };
@@ -33,5 +35,14 @@ Result<PublishResult> publish_catalog(HubStore& store, const std::string& csv_pa
 
 // A calendar CSV (format of data/holidays-vn.csv); replaces the whole calendar. A bad file changes nothing.
 Result<PublishResult> publish_calendar(HubStore& store, const std::string& csv_path);
+
+// A zstd dictionary file (made by motcua-train-dictionary) for offices to compress their batches
+// with (PROTOCOL.md 4.1). Kept for good: offices may send batches made with it long after a newer
+// one is published. Publishing the newest dictionary again changes nothing; publishing an older one
+// again makes it the newest. A file that is not an acceptable dictionary changes nothing.
+Result<PublishResult> publish_dictionary(HubStore& store, const std::string& path);
+
+// A dictionary this hub published, by id; nullopt when it never did.
+Result<std::optional<sync::Dictionary>> find_dictionary(sql::Db& db, uint32_t id);
 
 }  // namespace motcua::hub

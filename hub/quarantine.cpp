@@ -6,6 +6,7 @@
 #include "common/sqlite.hpp"
 #include "hub/authorize.hpp"
 #include "schema/migrate.hpp"
+#include "schema/tables.hpp"
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
 
@@ -175,7 +176,7 @@ Result<RetryResult> retry_quarantined(HubStore& store, const Id128& agent_id, ui
   }
   auto verified = sync::verify_batch(body, key);
   if (!verified) return fail(Error::unauthorized(name + ": " + verified.error().message, verified.error().hint));
-  const auto accepted_schema = static_cast<uint32_t>(schema::latest_version(schema::agent_migrations()));
+  const auto accepted_schema = static_cast<uint32_t>(schema::kReplicatedSchemaVersion);
   auto schema_ok = sync::check_schema(*header, accepted_schema);
   if (!schema_ok) {
     return fail(Error::failed_precondition(name + ": " + schema_ok.error().message,

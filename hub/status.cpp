@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/agent_report.hpp"
+
 namespace motcua::hub {
 
 using nlohmann::json;
@@ -15,7 +17,7 @@ Result<json> hub_status(HubStore& store) {
       "  (SELECT count(*) FROM dossier d WHERE d.receiving_unit = u.code), a.feed_position, "
       "  (SELECT coalesce(max(position), 0) FROM feed_entry f WHERE f.unit = u.code), "
       "  (SELECT max(version) FROM feed_entry f WHERE f.unit = u.code AND f.kind = 'catalog' "
-      "     AND f.position <= a.feed_position) "
+      "     AND f.position <= a.feed_position), a.id "
       "FROM unit u LEFT JOIN agent a ON a.unit = u.code AND a.status = 'active' ORDER BY u.kind DESC, u.code"));
   json units = json::array();
   int64_t dossiers = 0, agents = 0;
@@ -36,6 +38,12 @@ Result<json> hub_status(HubStore& store) {
                      {"feed_position", enrolled ? json(st.int64(7)) : json(nullptr)},
                      {"feed_head", st.int64(8)},
                      {"catalog_version_applied", st.is_null(9) ? json(nullptr) : json(st.int64(9))}});
+    // What the office itself said at the end of its last sync (POST /v1/report), or null.
+    json report = nullptr;
+    if (enrolled) {
+      MOTCUA_ASSIGN_OR_RETURN(report, latest_report_json(db, st.blob(10)));
+    }
+    units.back()["report"] = std::move(report);
   }
   MOTCUA_ASSIGN_OR_RETURN(auto catalog, sql::query_int64(db, "SELECT max(version) FROM catalog_publication"));
   MOTCUA_ASSIGN_OR_RETURN(auto calendar, sql::query_int64(db, "SELECT max(version) FROM calendar_publication"));

@@ -39,6 +39,7 @@ const std::vector<TableInfo>& agent_tables() {
       {"outbox", TableClass::kLocal},
       {"outbox_batch", TableClass::kLocal},
       {"dossier_counter", TableClass::kLocal},
+      {"compression_dictionary", TableClass::kReference},
   });
   return tables;
 }
@@ -51,6 +52,9 @@ const std::vector<TableInfo>& hub_tables() {
       {"batch", TableClass::kLocal},
       {"publication", TableClass::kLocal},
       {"feed_entry", TableClass::kLocal},
+      {"dictionary", TableClass::kLocal},
+      {"agent_report", TableClass::kLocal},
+      {"agent_report_history", TableClass::kLocal},
   });
   return tables;
 }

@@ -7,6 +7,12 @@
 
 namespace motcua::schema {
 
+// The version of the replicated fact tables (schema/facts): what the rows of a captured changeset
+// mean. Outbox entries, batches and enrollment carry it, and a hub applies only batches of its own.
+// It changes only with the facts, never with an agent's or hub's local tables, so an upgrade that
+// touches local tables alone leaves every queued change sendable.
+inline constexpr int kReplicatedSchemaVersion = 1;
+
 enum class TableClass {
   kReplicatedFact,  // insert-only, captured, shipped to the hub
   kReference,       // hub-owned, applied without capture

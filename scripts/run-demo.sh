@@ -2,8 +2,8 @@
 # The demo, on binaries already built: scripts/run-demo.sh [BUILD_DIR] (default build/). README
 # command 1 (scripts/demo.sh) installs and builds first; CTest runs this script as a test.
 #
-# A Hưng Yên hub (province 33) publishes the sample procedure catalogue and the 2026-27 calendar;
-# two offices (Phường Phố Hiến 11953, Xã Như Quỳnh 12004) enroll and receive both through the feed.
+# A Hưng Yên hub (province 33) publishes the sample procedure catalogue, the 2026-27 calendar and a
+# compression dictionary for batches (trained on generated dossiers); two offices (Phường Phố Hiến 11953, Xã Như Quỳnh 12004) enroll and receive both through the feed.
 # The hub stops; the offices keep recording dossiers. The hub comes back, the offices sync, the
 # province publishes an amended catalogue (one procedure renamed, one time limit changed) and the
 # offices sync again: a new dossier uses the new time limit while an old one keeps its due date.
@@ -16,7 +16,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 agent="$build/agent/motcua-agent"
 hub="$build/hub/motcua-hub"
-for exe in "$agent" "$hub"; do
+trainer="$build/tools/motcua-train-dictionary"
+for exe in "$agent" "$hub" "$trainer"; do
   [ -x "$exe" ] || { echo "run-demo: $exe is missing; build first (scripts/build.sh)" >&2; exit 2; }
 done
 demo=$(mktemp -d "${TMPDIR:-/tmp}/motcua-demo.XXXXXX")
@@ -70,6 +71,9 @@ step "Thursday 12/02/2026: the Hưng Yên hub publishes the province's catalogue
 "$hub" init --data "$demo/hub" --province 33
 "$hub" catalog publish --data "$demo/hub" "$catalog"
 "$hub" calendar publish --data "$demo/hub" "$calendar"
+echo "training the batch compression dictionary on generated dossiers of the sample catalogue"
+"$trainer" --catalog "$catalog" --calendar "$calendar" --out "$demo/batches.zdict" --dossiers 400
+"$hub" dictionary publish --data "$demo/hub" "$demo/batches.zdict"
 start_hub
 
 step "Two offices enroll; each receives the catalogue and the calendar through the feed"
@@ -82,6 +86,10 @@ done
 "$agent" status --data "$demo/pho-hien"
 check "Như Quỳnh holds catalogue version 1" \
   test "$("$agent" status --data "$demo/nhu-quynh" --json | field catalog_version)" = 1
+dictionary=$("$hub" dictionary publish --data "$demo/hub" "$demo/batches.zdict" --json | field dictionary_id)
+check "both offices compress their batches with the hub's dictionary $dictionary" \
+  test "$("$agent" status --data "$demo/pho-hien" --json | field compression_dictionary)" = "$dictionary" -a \
+       "$("$agent" status --data "$demo/nhu-quynh" --json | field compression_dictionary)" = "$dictionary"
 
 step "The provincial link goes down (the hub stops); the offices keep working"
 stop_hub

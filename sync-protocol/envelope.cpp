@@ -80,10 +80,13 @@ ProtocolResult<Frame> parse_frame(ByteView envelope, const BatchLimits& limits) 
   }
   f.header.compression = static_cast<Compression>(compression);
   MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(f.header.dictionary_id, r.u32("dictionary_id"));
-  if (f.header.dictionary_id != 0) {
+  if (f.header.dictionary_id != 0 &&
+      (f.header.compression != Compression::kZstd || f.header.dictionary_id < kMinDictionaryId ||
+       f.header.dictionary_id > 0x7FFFFFFFu)) {
     return fail(refused(ProtocolCode::kBadEnvelope,
-                        "unknown dictionary " + std::to_string(f.header.dictionary_id) + " (format 1 defines none)",
-                        kUpgradeHint));
+                        "dictionary_id " + std::to_string(f.header.dictionary_id) +
+                            " is not allowed (zstd payloads only, ids 32768..2147483647)",
+                        "the agent built the batch wrongly; report it"));
   }
   MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(f.raw_size, r.u32("raw_size"));
   if (f.raw_size > limits.max_raw_size) {
@@ -115,16 +118,18 @@ ProtocolError payload_damaged(const std::string& what) { return zstd_frame::payl
 }  // namespace
 
 Result<EncodedBatch> encode_batch(const BatchHeader& header, const sql::Blob& changeset, const KeyPair& agent_key,
-                                  int compression_level) {
+                                  int compression_level, const Dictionary* dictionary) {
   const char* hint = "the agent built the batch wrongly; report it";
   if (header.first_seq < 1 || header.last_seq < header.first_seq) {
     return fail(Error::invalid_input("batch sequence numbers must satisfy 1 <= first_seq <= last_seq, got " +
                                          std::to_string(header.first_seq) + ".." + std::to_string(header.last_seq),
                                      hint));
   }
-  if (header.dictionary_id != 0) {
-    return fail(Error::invalid_input(
-        "unknown dictionary " + std::to_string(header.dictionary_id) + " (format 1 defines none)", hint));
+  if (header.dictionary_id != (dictionary ? dictionary->id : 0) ||
+      (dictionary && header.compression != Compression::kZstd)) {
+    return fail(Error::invalid_input("dictionary_id " + std::to_string(header.dictionary_id) +
+                                         " does not name the dictionary given (a dictionary needs zstd)",
+                                     hint));
   }
   if (header.compression != Compression::kNone && header.compression != Compression::kZstd) {
     return fail(
@@ -145,7 +150,7 @@ Result<EncodedBatch> encode_batch(const BatchHeader& header, const sql::Blob& ch
 
   sql::Blob compressed;
   if (header.compression == Compression::kZstd) {
-    MOTCUA_ASSIGN_OR_RETURN(compressed, zstd_frame::compress(changeset, compression_level));
+    MOTCUA_ASSIGN_OR_RETURN(compressed, zstd_frame::compress(changeset, compression_level, dictionary));
   }
   const sql::Blob& payload = header.compression == Compression::kZstd ? compressed : changeset;
   if (payload.size() > limits.max_payload_size) {
@@ -189,14 +194,34 @@ ProtocolResult<Hash256> batch_hash(ByteView envelope, const BatchLimits& limits)
   return sha256(ByteView(envelope.data, envelope.size - wire::kSignatureTrailerSize));
 }
 
-ProtocolResult<DecodedBatch> decode_batch(ByteView envelope, const BatchLimits& limits) {
+ProtocolResult<DecodedBatch> decode_batch(ByteView envelope, const BatchLimits& limits,
+                                          const DictionaryLookup& dictionaries) {
   MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(Frame f, parse_frame(envelope, limits));
+  const Dictionary* dictionary = nullptr;
+  if (f.header.dictionary_id != 0) {
+    // The frame must name the same dictionary: otherwise the bytes are damaged, whichever
+    // dictionaries this side holds.
+    const unsigned frame_dictionary = ZSTD_getDictID_fromFrame(f.payload.data, f.payload.size);
+    if (frame_dictionary != f.header.dictionary_id) {
+      return fail(payload_damaged("zstd frame names dictionary " + std::to_string(frame_dictionary) +
+                                  " but the message names " + std::to_string(f.header.dictionary_id)));
+    }
+    if (dictionaries) dictionary = dictionaries(f.header.dictionary_id);
+    if (!dictionary) {
+      return fail(ProtocolCode::kUnknownDictionary,
+                  Error::failed_precondition(
+                      "batch " + std::to_string(f.header.first_seq) + ".." + std::to_string(f.header.last_seq) +
+                          " is compressed with dictionary " + std::to_string(f.header.dictionary_id) +
+                          ", which this side does not hold",
+                      "the agent sends the same changes again without that dictionary; nothing was applied"));
+    }
+  }
   DecodedBatch out;
   out.header = f.header;
   out.payload_hash = f.payload_hash;
   out.signed_hash = sha256(f.signed_bytes);
   if (f.header.compression == Compression::kZstd) {
-    MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(out.changeset, zstd_frame::decompress(kKind, f.payload, f.raw_size));
+    MOTCUA_PROTOCOL_ASSIGN_OR_RETURN(out.changeset, zstd_frame::decompress(kKind, f.payload, f.raw_size, dictionary));
   } else {
     out.changeset.assign(f.payload.data, f.payload.data + f.payload.size);
   }

@@ -24,6 +24,7 @@
 #include "common/sqlite.hpp"
 #include "sync-protocol/bytes.hpp"
 #include "sync-protocol/changeset.hpp"
+#include "sync-protocol/dictionary.hpp"
 #include "sync-protocol/keys.hpp"
 #include "sync-protocol/protocol_error.hpp"
 
@@ -41,7 +42,7 @@ struct BatchHeader {
   Hash256 prev_batch_hash{};    // signed_hash of this agent's previous batch; all zero for its first batch
   uint32_t schema_version = 0;  // the schema the changesets were captured under (a batch never spans two)
   Compression compression = Compression::kZstd;
-  uint32_t dictionary_id = 0;  // 0 = no dictionary; format 1 defines no other value
+  uint32_t dictionary_id = 0;  // 0 = no dictionary; else the id of a published dictionary (zstd only)
 };
 
 // What a receiver accepts. The defaults are the protocol's limits (PROTOCOL.md); a hub may lower them.
@@ -64,13 +65,16 @@ struct EncodedBatch {
   Hash256 signed_hash;  // this batch's hash: the next batch's prev_batch_hash
 };
 
-// Builds a signed envelope. The changeset is validated first (validate_changeset). Fails with
-// kInvalidInput when the header breaks the rules above (first_seq 0, last_seq < first_seq, a
-// dictionary, an unknown compression), when `compression_level` is outside zstd's range, or when the
-// batch exceeds the default BatchLimits (the caller merges fewer outbox entries); kCorruption when
-// the changeset is malformed; kInternal when zstd or OpenSSL fails.
+// Builds a signed envelope. The changeset is validated first (validate_changeset). A zstd payload is
+// compressed with `dictionary` when one is given; header.dictionary_id must then be its id (else 0).
+// Fails with kInvalidInput when the header breaks the rules above (first_seq 0, last_seq <
+// first_seq, a dictionary_id that is not the given dictionary's, a dictionary without zstd, an
+// unknown compression), when `compression_level` is outside zstd's range, or when the batch exceeds
+// the default BatchLimits (the caller merges fewer outbox entries); kCorruption when the changeset
+// is malformed; kInternal when zstd or OpenSSL fails.
 Result<EncodedBatch> encode_batch(const BatchHeader& header, const sql::Blob& changeset, const KeyPair& agent_key,
-                                  int compression_level = kDefaultCompressionLevel);
+                                  int compression_level = kDefaultCompressionLevel,
+                                  const Dictionary* dictionary = nullptr);
 
 // Parses and checks the framing and header only, without decompressing: magic, version, flags,
 // sequence numbers, compression, dictionary, the sizes against `limits`, signature_size and the exact
@@ -86,17 +90,20 @@ struct DecodedBatch {
   Hash256 signed_hash{};     // SHA-256 of the signed bytes: this batch's hash
 };
 
-// Everything peek_batch_header checks, then the payload: a zstd payload must be exactly one frame
-// declaring a content size equal to raw_size, without a dictionary; it is decompressed into a buffer
-// of exactly raw_size bytes (a frame that expands further fails; nothing larger is allocated);
-// the SHA-256 of the result must equal payload_hash; the changeset must pass validate_changeset.
-// Does NOT check the signature (verify_batch) nor the schema version (check_schema).
 // The batch hash (SHA-256 of the signed bytes) of an envelope, from its framing alone, without
 // decompressing: what a receiver records and acknowledges before (or without) decoding the payload.
 // Fails as peek_batch_header does.
 ProtocolResult<Hash256> batch_hash(ByteView envelope, const BatchLimits& limits = {});
 
-ProtocolResult<DecodedBatch> decode_batch(ByteView envelope, const BatchLimits& limits = {});
+// Everything peek_batch_header checks, then the payload: a zstd payload must be exactly one frame
+// declaring a content size equal to raw_size and naming the envelope's dictionary (or none); it is
+// decompressed into a buffer of exactly raw_size bytes (a frame that expands further fails; nothing
+// larger is allocated); the SHA-256 of the result must equal payload_hash; the changeset must pass
+// validate_changeset. A dictionary_id that `dictionaries` does not resolve (or any, without a
+// lookup) fails with kFailedPrecondition / unknown_dictionary: the sender may send it again without.
+// Does NOT check the signature (verify_batch) nor the schema version (check_schema).
+ProtocolResult<DecodedBatch> decode_batch(ByteView envelope, const BatchLimits& limits = {},
+                                          const DictionaryLookup& dictionaries = {});
 
 // Checks the envelope's framing (as peek_batch_header, without size limits) and its signature
 // against the agent's public key: kUnauthorized / bad_signature naming the agent when it does not

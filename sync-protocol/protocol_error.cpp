@@ -20,6 +20,7 @@ constexpr CodeInfo kCodes[] = {
     {ProtocolCode::kSchemaMismatch, "schema_mismatch", 409, false},
     {ProtocolCode::kSequenceConflict, "sequence_conflict", 409, false},
     {ProtocolCode::kSequenceGap, "sequence_gap", 409, false},
+    {ProtocolCode::kUnknownDictionary, "unknown_dictionary", 409, false},
     {ProtocolCode::kPayloadTooLarge, "payload_too_large", 413, false},
     {ProtocolCode::kEnrollmentCodeInvalid, "enrollment_code_invalid", 403, false},
     {ProtocolCode::kEnrollmentCodeExpired, "enrollment_code_expired", 403, false},

@@ -25,6 +25,7 @@ enum class ProtocolCode {
   kSchemaMismatch,         // 409 the batch's (or agent's) schema version is not the hub's
   kSequenceConflict,       // 409 same sequence numbers, different content (or a broken hash chain)
   kSequenceGap,            // 409 the batch does not start right after the last one the hub holds
+  kUnknownDictionary,      // 409 the batch names a compression dictionary the hub does not hold
   kPayloadTooLarge,        // 413 body, payload or uncompressed size over the limit
   kEnrollmentCodeInvalid,  // 403 no such enrollment code
   kEnrollmentCodeExpired,  // 403 the code's validity ended

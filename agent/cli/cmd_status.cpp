@@ -35,7 +35,11 @@ Command add_status_command(CLI::App& root) {
             const auto& s = *r;
             std::cout << s["unit_name"].get<std::string>() << " (" << s["unit"].get<std::string>() << ")\n"
                       << "  Hồ sơ: " << s["dossiers"].get<int64_t>() << "\n"
-                      << "  Thay đổi chưa gửi: " << s["pending_changes"].get<int64_t>() << "\n"
+                      << "  Thay đổi chưa gửi: " << s["pending_changes"].get<int64_t>()
+                      << (s["oldest_pending_at"].is_string()
+                              ? " (chờ gửi từ " + human_time(s["oldest_pending_at"].get<std::string>()) + ")"
+                              : std::string())
+                      << "\n"
                       << "  Danh mục thủ tục: " << version_vi(s["catalog_version"]) << " ("
                       << s["procedures"].get<int64_t>() << " thủ tục)\n"
                       << "  Lịch làm việc: " << version_vi(s["calendar_version"]) << "\n";

@@ -23,6 +23,7 @@ Command add_sync_command(CLI::App& root) {
                           {"quarantined", r->quarantined}, {"refused", r->refused}, {"pending_changes", r->pending_left},
                           {"bytes_sent", r->bytes_sent}, {"requests", r->requests}, {"wire_bytes_up", r->wire_bytes_up},
                           {"wire_bytes_down", r->wire_bytes_down}, {"reason", r->last_reason},
+                          {"sent_changes_forgotten", r->pruned},
                           {"feed", feed_json(r->feed)}});
             } else {
               std::cout << "Đã gửi " << r->batches << " lô thay đổi; còn " << r->pending_left << " thay đổi chưa gửi.\n";

@@ -21,6 +21,7 @@ Command add_status_command(CLI::App& root);
 Command add_serve_command(CLI::App& root);
 Command add_catalog_publish_command(CLI::App& root);
 Command add_calendar_publish_command(CLI::App& root);
+Command add_dictionary_publish_command(CLI::App& root);
 Command add_backup_command(CLI::App& root);
 Command add_restore_command(CLI::App& root);
 // quarantine list, quarantine retry

@@ -36,6 +36,15 @@ Command add_status_command(CLI::App& root) {
                 std::cout << "  feed " << u["feed_position"].get<int64_t>() << "/" << u["feed_head"].get<int64_t>()
                           << " applied (catalogue " << version(u["catalog_version_applied"]) << ")";
               }
+              if (u["report"].is_object()) {  // the office's own report at the end of its last sync
+                const auto& r = u["report"];
+                std::cout << "  reports " << r["pending_changes"].get<int64_t>() << " pending";
+                if (r["oldest_unsent_at"].is_string()) std::cout << " since " << r["oldest_unsent_at"].get<std::string>();
+                if (r["last_error"].is_object()) {
+                  std::cout << ", last error " << r["last_error"]["code"].get<std::string>() << " at "
+                            << r["last_error"]["at"].get<std::string>();
+                }
+              }
               std::cout << "\n";
             }
             return 0;

@@ -8,7 +8,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "motcua-hub 0.1.0");
   std::vector<Command> commands = {add_init_command(app), add_enroll_code_command(app), add_status_command(app),
                                    add_serve_command(app), add_catalog_publish_command(app),
-                                   add_calendar_publish_command(app), add_backup_command(app), add_restore_command(app)};
+                                   add_calendar_publish_command(app), add_dictionary_publish_command(app), add_backup_command(app), add_restore_command(app)};
   for (auto& c : add_quarantine_commands(app)) commands.push_back(std::move(c));
   return run_commands(app, commands, "motcua-hub", argc, argv);
 }

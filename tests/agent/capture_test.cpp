@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "schema/tables.hpp"
 #include "sync-protocol/changeset.hpp"
 #include "tests/agent/agent_fixture.hpp"
 
@@ -80,12 +81,16 @@ TEST_CASE("a captured write whose body fails after inserting rolls everything ba
   CHECK(count(office.store, "SELECT count(*) FROM outbox") == 0);
 }
 
-TEST_CASE("outbox rows record the schema version they were captured under", "[capture]") {
+TEST_CASE("outbox rows record the version of the fact tables they were captured under, not the local schema's",
+          "[capture]") {
   Office office;
   office.receive();
   auto v = sql::query_int64(office.store.db(), "SELECT schema_version FROM outbox");
   REQUIRE(v);
-  auto current = sql::query_int64(office.store.db(), "PRAGMA user_version");
-  REQUIRE(current);
-  CHECK(**v == **current);
+  CHECK(**v == schema::kReplicatedSchemaVersion);
+  // The agent's own tables have moved on (compression dictionaries) without the facts changing:
+  // changes queued before such an upgrade stay sendable.
+  auto local = sql::query_int64(office.store.db(), "PRAGMA user_version");
+  REQUIRE(local);
+  CHECK(**local > schema::kReplicatedSchemaVersion);
 }

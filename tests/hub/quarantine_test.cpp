@@ -9,6 +9,7 @@
 #include "hub/intake.hpp"
 #include "hub/quarantine.hpp"
 #include "schema/migrate.hpp"
+#include "schema/tables.hpp"
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
 #include "sync-protocol/request_signature.hpp"
@@ -104,7 +105,7 @@ struct QuarantinedWorld {
     sync::BatchHeader h;
     h.agent_id = agent_id;
     h.first_seq = h.last_seq = 1;
-    h.schema_version = static_cast<uint32_t>(schema::latest_version(schema::agent_migrations()));
+    h.schema_version = static_cast<uint32_t>(schema::kReplicatedSchemaVersion);
     auto enc = sync::encode_batch(h, st->blob(0), *key);
     REQUIRE(enc);
     return enc->bytes;

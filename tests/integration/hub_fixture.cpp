@@ -128,6 +128,10 @@ void Hub::stop() {
   if (m_process) m_process->stop(SIGTERM);
 }
 
+void Hub::kill() {
+  if (m_process) m_process->stop(SIGKILL);
+}
+
 std::string Hub::enroll_code(const std::string& unit) {
   auto r = hub_cmd({"enroll-code", "--data", m_data, "--unit", unit, "--json"});
   INFO(describe(r));

@@ -53,6 +53,10 @@ class Hub {
   nlohmann::json publish_calendar(const std::string& csv_path);
   BackgroundProcess& process() { return *m_process; }
   void stop();
+  // SIGKILLs `serve` (a power cut: no shutdown code runs) and reaps it; restart() brings it back.
+  void kill();
+  // The MOTCUA_FAULT of the next start ("" for none), e.g. to restart without the fault point.
+  void set_fault(const std::string& fault) { m_fault = fault; }
   // Starts `serve` again on the same port and data (after stop()), waiting until it answers.
   void restart();
 

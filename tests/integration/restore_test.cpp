@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/http_client.hpp"
+#include "common/time.hpp"
 #include "tests/integration/hub_fixture.hpp"
 
 using namespace motcua;
@@ -235,4 +236,51 @@ TEST_CASE("after a restore from an older backup every office re-sends what the h
   CHECK(quiet.exit_code == 0);
   CHECK(json::parse(quiet.out)["batches"] == 0);
   serving->stop(SIGTERM);
+}
+
+namespace {
+
+// `motcua-agent sync --json` with the office's clock `days` after the tests' pinned time.
+json sync_days_later(const Office& office, int days) {
+  auto env = child_env();
+  env["MOTCUA_NOW"] = format_rfc3339_vn(Instant{parse_rfc3339(kTestNow)->ms + days * 24LL * 3600 * 1000});
+  auto r = run_process({agent_exe(), "sync", "--data", office.data(), "--json"}, env);
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("an office forgets sent changes only after its retention, and always keeps its last batch",
+          "[e2e][restore]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "pho-hien", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  for (const char* name : {"Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Thị Mai"}) {
+    office.receive(name);
+    REQUIRE(office.sync().exit_code == 0);  // one batch each
+  }
+  REQUIRE(count_rows(office.db_path(), "SELECT count(*) FROM outbox") == 3);
+
+  // Within the default retention (30 days) nothing is forgotten.
+  CHECK(sync_days_later(office, 29)["sent_changes_forgotten"] == 0);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox") == 3);
+  // After it, the first two go; the last batch stays, since the next one chains to it.
+  CHECK(sync_days_later(office, 31)["sent_changes_forgotten"] == 2);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox") == 1);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox_batch") == 1);
+  // A shorter retention set by the installer applies at the next sync, and the office keeps
+  // sending: a new change chains to the batch it kept.
+  REQUIRE(agent_cmd({"config", "set", "--data", office.data(), "retention_days", "5"}).exit_code == 0);
+  office.receive("Phạm Quốc Đạt");
+  auto later = sync_days_later(office, 40);
+  CHECK(later["applied"] == 1);
+  CHECK(later["sent_changes_forgotten"] == 1);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox") == 1);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0);
+  CHECK(fact_ids(hub.db_path(), "dossier").size() == 4);
+  // The dossiers themselves are never forgotten by the office.
+  CHECK(fact_ids(office.db_path(), "dossier").size() == 4);
 }

@@ -117,7 +117,8 @@ TEST_CASE("facts recorded offline reach the hub exactly once after enrollment an
   auto again = office.sync();
   REQUIRE(again.exit_code == 0);
   CHECK(json::parse(again.out)["batches"] == 0);
-  CHECK(json::parse(again.out)["requests"] == 1);  // the health check
+  // Only the feed request: the office already told the hub this state (its report waits, PROTOCOL.md 7.5).
+  CHECK(json::parse(again.out)["requests"] == 1);
   auto office_status = agent_cmd({"status", "--data", office.data(), "--json"});
   REQUIRE(office_status.exit_code == 0);
   auto st = json::parse(office_status.out);

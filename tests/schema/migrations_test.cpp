@@ -158,3 +158,32 @@ TEST_CASE("a hub database of schema 1 is upgraded to the feed schema keeping its
   CHECK(scalar(db, "SELECT high_water_seq FROM agent") == 7);
   CHECK(scalar(db, "SELECT feed_position FROM agent") == 0);  // asks its feed from the start
 }
+
+TEST_CASE("a hub database of schema 2 is upgraded to dictionaries keeping its publications and feeds", "[schema]") {
+  const auto& all = schema::hub_migrations();
+  REQUIRE(all.size() >= 3);
+  test::TempDir dir;
+  {
+    sql::Db db = open_db(dir.file("hub.db"));
+    const std::vector<schema::Migration> v2(all.begin(), all.begin() + 2);
+    REQUIRE(schema::migrate(db, v2, schema::kHubApplicationId, "motcua hub"));
+    REQUIRE(db.exec("INSERT INTO publication(kind, version, published_at, source, payload) VALUES "
+                    "('catalog', 1, 10, 'a.csv', '{}'), ('calendar', 1, 11, 'b.csv', '{}')"));
+    REQUIRE(db.exec("INSERT INTO feed_entry(unit, position, kind, version, created_at) VALUES "
+                    "('11953', 1, 'catalog', 1, 10), ('11953', 2, 'calendar', 1, 11)"));
+    // Before the upgrade a dictionary cannot be recorded.
+    CHECK_FALSE(db.exec("INSERT INTO publication(kind, version, published_at, source, payload) "
+                        "VALUES ('dictionary', 2, 12, 'd.zdict', '{}')"));
+  }
+  sql::Db db = open_db(dir.file("hub.db"));
+  auto r = schema::migrate(db, all, schema::kHubApplicationId, "motcua hub");
+  REQUIRE(r);
+  CHECK(r->from_version == 2);
+  CHECK(scalar(db, "SELECT count(*) FROM publication") == 2);
+  CHECK(scalar(db, "SELECT sum(position) FROM feed_entry WHERE unit = '11953'") == 3);
+  CHECK(db.exec("INSERT INTO publication(kind, version, published_at, source, payload) "
+                "VALUES ('dictionary', 2, 12, 'd.zdict', '{}')"));
+  CHECK(db.exec("INSERT INTO feed_entry(unit, position, kind, version, created_at) VALUES ('11953', 3, 'dictionary', 2, 12)"));
+  CHECK_FALSE(db.exec("INSERT INTO publication(kind, version, published_at, source, payload) "
+                      "VALUES ('other', 3, 12, 'x', '{}')"));
+}

@@ -111,8 +111,8 @@ TEST_CASE("the encoder refuses a header that breaks the sequence or dictionary r
   h = header_for(Id128::random(), 5, 4);
   CHECK(error_of(sync::encode_batch(h, changeset, key)).code == ErrorCode::kInvalidInput);
   h = header_for(Id128::random(), 1, 1);
-  h.dictionary_id = 2;
-  CHECK(contains(error_of(sync::encode_batch(h, changeset, key)).message, "unknown dictionary"));
+  h.dictionary_id = 40000;  // names a dictionary, but none is given
+  CHECK(contains(error_of(sync::encode_batch(h, changeset, key)).message, "does not name the dictionary given"));
   h.dictionary_id = 0;
   CHECK(error_of(sync::encode_batch(h, changeset, key, 99)).code == ErrorCode::kInvalidInput);
   CHECK(error_of(sync::encode_batch(h, {0x54, 0x01}, key)).code == ErrorCode::kCorruption);
@@ -213,7 +213,7 @@ TEST_CASE("an envelope with unknown flags, compression or dictionary is refused"
   };
   for (const auto& c : {Case{flags, ErrorCode::kInvalidInput, "unknown flags 1"},
                         Case{compression, ErrorCode::kInvalidInput, "unknown compression 2"},
-                        Case{dictionary, ErrorCode::kInvalidInput, "unknown dictionary 17"},
+                        Case{dictionary, ErrorCode::kInvalidInput, "dictionary_id 17 is not allowed"},
                         Case{magic, ErrorCode::kCorruption, "magic"}}) {
     auto decoded = sync::decode_batch(c.raw.build(key));
     REQUIRE_FALSE(decoded);
