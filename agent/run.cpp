@@ -45,6 +45,7 @@ Status Runner::run() {
       if (!wait(std::min<int64_t>(due.ms - now.ms, kMsPerSecond))) break;
       continue;
     }
+    MOTCUA_ASSIGN_OR_RETURN(int64_t acked_before, acknowledged_through(store));
     auto report = sync_outbox(store);
     const Instant done = m_clock.now();
     if (report) {
@@ -52,7 +53,8 @@ Status Runner::run() {
       std::fprintf(stderr, "motcua-agent: synced: %d batch(es) sent, %zu publication(s) received, %lld pending\n",
                    report->batches, report->feed.applied.size(), static_cast<long long>(report->pending_left));
     } else {
-      const int64_t delay = schedule.on_failure(done, report.error());
+      MOTCUA_ASSIGN_OR_RETURN(int64_t acked_after, acknowledged_through(store));
+      const int64_t delay = schedule.on_failure(done, report.error(), acked_after > acked_before);
       std::fprintf(stderr, "motcua-agent: sync failed (%s, attempt %d, next in %lld s): %s\n",
                    is_transient_failure(report.error()) ? "will retry" : "needs attention",
                    schedule.consecutive_failures(), static_cast<long long>((delay + 999) / 1000),

@@ -22,7 +22,8 @@ void SyncSchedule::on_success(Instant now) {
   m_feed_at = Instant{now.ms + m_policy.feed_interval_ms};
 }
 
-int64_t SyncSchedule::on_failure(Instant now, const Error& error) {
+int64_t SyncSchedule::on_failure(Instant now, const Error& error, bool made_progress) {
+  if (made_progress) m_failures = 0;
   ++m_failures;
   int64_t delay = m_policy.fatal_retry_ms;
   if (is_transient_failure(error)) {

@@ -33,8 +33,10 @@ class SyncSchedule {
   Instant next_due(Instant now, bool has_pending) const;
 
   void on_success(Instant now);
-  // Returns the delay chosen before the next attempt.
-  int64_t on_failure(Instant now, const Error& error);
+  // Returns the delay chosen before the next attempt. `made_progress`: the failed sync still got
+  // some of its work acknowledged (a link that breaks long transfers): the link works, so the
+  // backoff starts again from its first delay instead of growing.
+  int64_t on_failure(Instant now, const Error& error, bool made_progress = false);
 
   int consecutive_failures() const { return m_failures; }
 

@@ -532,6 +532,12 @@ Result<int64_t> prune_sent_changes(Store& store, int64_t retention_days) {
   return deleted;
 }
 
+Result<int64_t> acknowledged_through(Store& store) {
+  MOTCUA_ASSIGN_OR_RETURN(auto last, sql::query_int64(store.db(),
+      "SELECT max(last_seq) FROM outbox_batch WHERE acked_at IS NOT NULL"));
+  return last.value_or(0);
+}
+
 Result<SyncReport> sync_outbox(Store& store) {
   // Every attempt and its outcome are recorded, so a sync never stops silently.
   MOTCUA_TRY(store.set_meta("last_attempt_at", std::to_string(store.clock().now().ms)));

@@ -81,4 +81,9 @@ Result<SyncReport> sync_outbox(Store& store);
 // after every successful sync with the configured retention (config retention_days, default 30).
 Result<int64_t> prune_sent_changes(Store& store, int64_t retention_days);
 
+// The last outbox entry the hub has answered (0: none). It only grows (the last answered batch is
+// never pruned), so a sync that moved it made progress even if it then failed: the run loop's
+// backoff starts again from its first delay (agent/schedule.hpp).
+Result<int64_t> acknowledged_through(Store& store);
+
 }  // namespace motcua::agent

@@ -10,13 +10,11 @@
 #include <filesystem>
 #include <string>
 
-#include <nlohmann/json.hpp>
-#include <zstd.h>
-
 #include "agent/dossiers.hpp"
 #include "agent/setup.hpp"
 #include "agent/sync.hpp"
 #include "bench/bench_support.hpp"
+#include "bench/json_baseline.hpp"
 #include "hub/enrollment.hpp"
 #include "hub/hub_store.hpp"
 
@@ -24,22 +22,6 @@ using namespace motcua;
 using motcua::bench::die;
 using motcua::bench::must;
 namespace fs = std::filesystem;
-
-namespace {
-
-
-size_t zstd19(const std::string& text) {
-  std::string out(ZSTD_compressBound(text.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 19);
-  if (ZSTD_isError(n)) {
-    std::fprintf(stderr, "zstd failed\n");
-    std::exit(1);
-  }
-  return n;
-}
-
-
-}  // namespace
 
 int main(int argc, char** argv) {
   bench::g_program = "motcua-bench-upload";
@@ -76,9 +58,6 @@ int main(int argc, char** argv) {
   init.calendar_path = std::string(MOTCUA_SOURCE_DIR) + "/data/holidays-vn.csv";
   must(agent::init_office(init, clock), "office init");
   auto store = must(agent::Store::open(init.data_dir, false, clock), "office open");
-  std::string jsonl_batch, json_all;
-  size_t baseline = 0;
-  int in_batch = 0;
   const char* procedures[] = {"2.001019", "1.004837", "2.000815", "1.004845"};
   for (int i = 0; i < dossiers; ++i) {
     clock.advance_ms(20 * kMsPerSecond);
@@ -91,29 +70,13 @@ int main(int argc, char** argv) {
     req.documents = {{"Tờ khai", "chinh", 1}, {"CCCD", "photo", 1}};
     req.actor = "canbo.phohien";
     auto r = must(agent::receive(store, req), "receive");
-    nlohmann::json d = {{"id", r.id.hex()}, {"code", r.code}, {"receiving_unit", "11953"}, {"procedure", req.procedure},
-                        {"applicant", req.applicant}, {"citizen_id", req.citizen_id}, {"phone", req.phone},
-                        {"address", req.address}, {"channel", 1}, {"received_at", format_rfc3339_vn(r.received_at)},
-                        {"due_at", r.due_at ? format_rfc3339_vn(*r.due_at) : ""}, {"actor", req.actor},
-                        {"documents", {{{"name", "Tờ khai"}, {"form", "chinh"}, {"copies", 1}},
-                                       {{"name", "CCCD"}, {"form", "photo"}, {"copies", 1}}}}};
-    jsonl_batch += d.dump() + "\n";
-    int from = 2;
     for (int to : {4, 9, 10}) {
       clock.advance_ms(kMsPerSecond);
       must(agent::set_status(store, {r.code, to, "", "canbo.phohien"}), "set-status");
-      nlohmann::json e = {{"id", Id128::random().hex()}, {"dossier_id", r.id.hex()}, {"from", from}, {"to", to},
-                          {"at", format_rfc3339_vn(clock.now())}, {"actor", "canbo.phohien"}, {"unit", "11953"}};
-      jsonl_batch += e.dump() + "\n";
-      from = to;
-    }
-    if (++in_batch == 100 || i + 1 == dossiers) {
-      baseline += zstd19(jsonl_batch);
-      json_all += jsonl_batch;
-      jsonl_batch.clear();
-      in_batch = 0;
     }
   }
+  // The same dossiers as JSON lines, read back from the office (bench/json_baseline.hpp).
+  const auto reference = must(bench::json_lines_reference(store.db()), "JSON lines reference");
 
   // Enroll and upload everything.
   std::string code;
@@ -135,9 +98,9 @@ int main(int argc, char** argv) {
               static_cast<long long>(report.bytes_sent));
   std::printf("bytes down (HTTP)           %lld\n", static_cast<long long>(report.wire_bytes_down));
   std::printf("bytes per dossier up        %.1f\n", static_cast<double>(report.wire_bytes_up) / dossiers);
-  std::printf("JSON lines, raw             %zu\n", json_all.size());
-  std::printf("JSON lines, zstd -19 / 100  %zu  (motcua/baseline %.2f)\n", baseline,
-              static_cast<double>(report.wire_bytes_up) / static_cast<double>(baseline));
+  std::printf("JSON lines, raw             %lld\n", static_cast<long long>(reference.raw_bytes));
+  std::printf("JSON lines, zstd -19 / 100  %lld  (motcua/baseline %.2f)\n", static_cast<long long>(reference.zstd_bytes),
+              static_cast<double>(report.wire_bytes_up) / static_cast<double>(reference.zstd_bytes));
   std::printf("sync wall time              %.3f s\n", seconds);
   std::printf("hub apply rate (as seen)    %.0f facts/s\n", static_cast<double>(facts) / seconds);
   std::printf("pending after sync          %lld\n", static_cast<long long>(report.pending_left));

@@ -48,6 +48,25 @@ TEST_CASE("transient failures back off exponentially with jitter up to the cap, 
   CHECK(s.on_failure(now, no_link()) <= policy.first_retry_ms);  // back to the first delay
 }
 
+TEST_CASE("a failed sync that still got batches acknowledged retries after the first delay, not a longer one",
+          "[schedule]") {
+  SchedulePolicy policy;
+  SyncSchedule s(policy, 7);
+  Instant now = kStart;
+  for (int attempt = 1; attempt <= 6; ++attempt) now.ms += s.on_failure(now, no_link());
+  CHECK(s.consecutive_failures() == 6);
+  // The link now carries some batches before it breaks: each such failure starts over.
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    const int64_t delay = s.on_failure(now, no_link(), true);
+    CHECK(delay <= policy.first_retry_ms);
+    CHECK(s.consecutive_failures() == 1);
+    now.ms += delay;
+  }
+  // Without progress it grows again.
+  CHECK(s.on_failure(now, no_link()) >= policy.first_retry_ms);  // drawn from [1 s, 2 s]
+  CHECK(s.consecutive_failures() == 2);
+}
+
 TEST_CASE("a failure retrying cannot fix waits the long fixed delay", "[schedule]") {
   SyncSchedule s(SchedulePolicy{}, 7);
   CHECK(s.on_failure(kStart, Error::unauthorized("agent revoked")) == 5 * kMsPerMinute);

@@ -1,4 +1,4 @@
-// Crashes and power cuts end to end (issue 5): real agent and hub processes SIGKILLed at random
+// Crashes and power cuts end to end: real agent and hub processes SIGKILLed at random
 // points during sync and at the exact instant between the hub's commit and its answer, restarted,
 // and then checked row by row: every change arrives exactly once.
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// The crash loop of issue 5: a real hub (`motcua-hub serve`) and real offices (`motcua-agent sync`
+// The crash loop: a real hub (`motcua-hub serve`) and real offices (`motcua-agent sync`
 // and `run`) are SIGKILLed at random points while clerks keep working through the agent CLI; each
 // victim is restarted and the loop carries on. At the end everything syncs cleanly and the hub is
 // compared with every office row by row: nothing lost, nothing applied twice, all converged.

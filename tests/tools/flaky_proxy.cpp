@@ -16,8 +16,10 @@
 // --max-connections bounds the connections open at once; more wait in the listen backlog.
 //
 // stdout carries exactly one line, "listening on 127.0.0.1:PORT", once the socket listens; stderr
-// carries the seed, the settings, and one line per connection when it ends, e.g.
+// carries the seed, the settings, one line per connection when it ends, e.g.
 //   connection 3: client->upstream 1000 bytes, upstream->client 0 bytes, 12 ms, fault: stall,cut-after; cut both sides after 1000 bytes
+// and a last line when the proxy stops, with the bytes forwarded over all connections, e.g.
+//   motcua-flaky-proxy: stopped by SIGTERM after 3 connections; in all client->upstream 5120 bytes, upstream->client 900 bytes
 // (stderr is written blocking: send it to a file, or read it, when there are many connections).
 //
 // Exit codes: 0 after --max-seconds or SIGTERM/SIGINT, 1 when the socket cannot be set up, 2 for a
@@ -516,6 +518,8 @@ class Proxy {
       fd = -1;
     }
     c.state = State::finished;
+    m_forwarded[0] += c.dir[0].forwarded;
+    m_forwarded[1] += c.dir[1].forwarded;
     std::string faults;
     for (const auto& f : c.faults) faults += (faults.empty() ? "" : ",") + f;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - c.started).count();
@@ -535,7 +539,10 @@ class Proxy {
     m_connections.clear();
     if (m_listen_fd >= 0) ::close(m_listen_fd);
     m_listen_fd = -1;
-    std::fprintf(stderr, "%s: %s after %" PRIu64 " connections\n", kName, why.c_str(), m_next_id);
+    std::fprintf(stderr,
+                 "%s: %s after %" PRIu64 " connections; in all client->upstream %" PRIu64
+                 " bytes, upstream->client %" PRIu64 " bytes\n",
+                 kName, why.c_str(), m_next_id, m_forwarded[0], m_forwarded[1]);
   }
 
   Settings m_s;
@@ -545,6 +552,7 @@ class Proxy {
   std::string m_listen_text;
   std::list<Connection> m_connections;
   uint64_t m_next_id = 0;
+  uint64_t m_forwarded[2] = {0, 0};  // bytes forwarded by the connections that ended, per direction
   TimePoint m_accept_resume{};
 };
 

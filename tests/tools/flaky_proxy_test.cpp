@@ -258,6 +258,26 @@ TEST_CASE("flaky proxy: with no fault, bytes pass through unchanged both ways an
   CHECK(link.output().find("fault: none") != std::string::npos);
 }
 
+TEST_CASE("flaky proxy: when it stops it prints the bytes forwarded over all connections, open ones included",
+          "[flaky]") {
+  LoopbackServer echo(LoopbackServer::Mode::echo);
+  FlakyLink link(echo.port(), {});
+  {
+    Fd first = connect_to(link.port());
+    REQUIRE(send_all(first.fd, random_bytes(1000, 7)));
+    ::shutdown(first.fd, SHUT_WR);
+    REQUIRE(read_until(first.fd).data.size() == 1000);
+  }
+  REQUIRE(link.wait_for_output("connection 1: client->upstream 1000 bytes, upstream->client 1000 bytes"));
+  Fd open = connect_to(link.port());
+  REQUIRE(send_all(open.fd, "ping"));
+  REQUIRE(read_until(open.fd, 4).data == "ping");
+  CHECK(link.stop(SIGTERM, 5000) == 0);
+  INFO(link.output());
+  CHECK(link.output().find("after 2 connections; in all client->upstream 1004 bytes, upstream->client 1004 bytes\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("flaky proxy: many connections are forwarded at the same time", "[flaky]") {
   LoopbackServer echo(LoopbackServer::Mode::echo);
   FlakyLink link(echo.port(), {"--latency-ms", "20"});
