@@ -15,6 +15,7 @@
 #include "schema/migrate.hpp"
 #include "schema/tables.hpp"
 #include "sync-protocol/ack.hpp"
+#include "sync-protocol/base64.hpp"
 #include "sync-protocol/changeset.hpp"
 #include "sync-protocol/dictionary.hpp"
 #include "sync-protocol/envelope.hpp"
@@ -70,17 +71,33 @@ Status drop_unsent_batch(Store& store, int64_t first_seq) {
   return tx.commit();
 }
 
-// Asks the hub where this agent's batches stand (GET /v1/batches/state) and drops the unacknowledged
-// batch starting at `first_seq` when the hub's high-water mark is below it: the hub never applied
-// it. The answer is not signed, and it is only ever used this way: a false "not held" leads to a
-// sequence conflict at the hub, never to a lost change. Any failure of the question is ignored.
-Status drop_if_hub_lacks(Store& store, const HubLink& link, int64_t first_seq) {
+// Asks the hub where this agent's batches stand (GET /v1/batches/state), for the unacknowledged
+// batch `batch` that keeps failing. The plain answer is not signed and only ever used one way: when
+// the hub's high-water mark is below the batch, the hub never applied it and it is dropped, to be
+// rebuilt smaller (a false "not held" leads to a sequence conflict, never to a lost change). When
+// the hub holds it, the answer carries the hub's signed acknowledgement of its last batch: a link
+// that keeps cutting the answer to a large request still gets its proof through this small one.
+// Returns that acknowledgement when it verifies and is this batch's. Any failure of the question
+// is ignored.
+Result<std::optional<sync::Ack>> ask_batch_state(Store& store, const HubLink& link, const PendingBatch& batch) {
   auto asked = send_signed(store, link, "GET", "/v1/batches/state", "", "");
-  if (!asked || asked->reply.status != 200) return ok();
+  if (!asked || asked->reply.status != 200) return std::optional<sync::Ack>();
   json state = json::parse(asked->reply.body, nullptr, false);
-  if (!state.is_object() || !state.contains("high_water_seq") || !state["high_water_seq"].is_number_unsigned()) return ok();
-  if (state["high_water_seq"].get<int64_t>() >= first_seq) return ok();
-  return drop_unsent_batch(store, first_seq);
+  if (!state.is_object() || !state.contains("high_water_seq") || !state["high_water_seq"].is_number_unsigned()) {
+    return std::optional<sync::Ack>();
+  }
+  if (state["high_water_seq"].get<int64_t>() < batch.first_seq) {
+    MOTCUA_TRY(drop_unsent_batch(store, batch.first_seq));
+    return std::optional<sync::Ack>();
+  }
+  if (!state.contains("last_ack") || !state["last_ack"].is_string()) return std::optional<sync::Ack>();
+  auto bytes = sync::base64_decode(state["last_ack"].get<std::string>());
+  if (!bytes) return std::optional<sync::Ack>();
+  const sync::ByteView view(bytes->data(), bytes->size());
+  if (!sync::verify_ack(view, link.hub_key)) return std::optional<sync::Ack>();
+  auto ack = sync::decode_ack(view);
+  if (!ack || !sync::check_ack_matches(*ack, batch.header, batch.hash)) return std::optional<sync::Ack>();
+  return std::optional<sync::Ack>(std::move(*ack));
 }
 
 // The dictionary the hub published last (PROTOCOL.md 4.1), or none: batches are then plain zstd. A
@@ -300,6 +317,34 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
 
 namespace {
 
+// Records the hub's acknowledgement of `batch` (verified, and matching it): its rows and the batch
+// are answered, in one transaction, and the entry limit grows back.
+Status record_ack(Store& store, const PendingBatch& batch, const sync::Ack& ack, Instant sent_at, SyncReport& report) {
+  sql::Db& db = store.db();
+  const char* row_state = "acknowledged";
+  switch (ack.status) {
+    case sync::AckStatus::kApplied: ++report.applied; break;
+    case sync::AckStatus::kDuplicate: ++report.duplicate; break;
+    case sync::AckStatus::kQuarantined: ++report.quarantined; row_state = "quarantined"; report.last_reason = ack.reason; break;
+    case sync::AckStatus::kRefused: ++report.refused; row_state = "refused"; report.last_reason = ack.reason; break;
+  }
+  ++report.batches;
+  MOTCUA_ASSIGN_OR_RETURN(int64_t limit, batch_row_limit(store));
+  if (limit < kMaxBatchRows) MOTCUA_TRY(set_batch_row_limit(store, limit * 2));
+  const Instant now = store.clock().now();
+  MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare(
+      "UPDATE outbox SET state = ?3, acked_at = ?4 WHERE seq BETWEEN ?1 AND ?2 AND state = 'pending'"));
+  rows.bind(1, batch.first_seq).bind(2, batch.last_seq).bind(3, row_state).bind(4, now.ms);
+  MOTCUA_TRY(rows.run());
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt b, db.prepare(
+      "UPDATE outbox_batch SET acked_at = ?2, ack_status = ?3, ack_reason = ?4 WHERE first_seq = ?1"));
+  b.bind(1, batch.first_seq).bind(2, now.ms).bind(3, sync::ack_status_name(ack.status)).bind(4, ack.reason);
+  MOTCUA_TRY(b.run());
+  MOTCUA_TRY(store.set_meta("hub_clock_offset_ms", std::to_string(clock_offset_ms(ack.hub_time_ms, sent_at, now))));
+  return tx.commit();
+}
+
 // Sends every pending batch, recording each acknowledgement as it comes.
 Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
   sql::Db& db = store.db();
@@ -326,8 +371,13 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
         MOTCUA_TRY(drop_unsent_batch(store, batch->first_seq));
       } else if (!first_attempt) {
         // Tried before and failing again: a link that breaks every transfer this long would keep
-        // the office stuck on this batch. If the hub says it does not hold it, build smaller ones.
-        MOTCUA_TRY(drop_if_hub_lacks(store, link, batch->first_seq));
+        // the office stuck on this batch. If the hub does not hold it, build smaller ones; if it
+        // does, its signed acknowledgement comes in the small answer.
+        MOTCUA_ASSIGN_OR_RETURN(auto held, ask_batch_state(store, link, *batch));
+        if (held) {
+          MOTCUA_TRY(record_ack(store, *batch, *held, sent_at, report));
+          continue;
+        }
       }
       return fail(attempt.error());
     }
@@ -364,29 +414,7 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
     if (!ack) return fail(Error::corruption("the hub's acknowledgement is damaged: " + ack.error().message));
     auto matches = sync::check_ack_matches(*ack, batch->header, batch->hash);
     if (!matches) return fail(Error::corruption("the hub acknowledged another batch: " + matches.error().message));
-
-    const char* row_state = "acknowledged";
-    switch (ack->status) {
-      case sync::AckStatus::kApplied: ++report.applied; break;
-      case sync::AckStatus::kDuplicate: ++report.duplicate; break;
-      case sync::AckStatus::kQuarantined: ++report.quarantined; row_state = "quarantined"; report.last_reason = ack->reason; break;
-      case sync::AckStatus::kRefused: ++report.refused; row_state = "refused"; report.last_reason = ack->reason; break;
-    }
-    ++report.batches;
-    MOTCUA_ASSIGN_OR_RETURN(int64_t limit, batch_row_limit(store));
-    if (limit < kMaxBatchRows) MOTCUA_TRY(set_batch_row_limit(store, limit * 2));
-    const Instant now = store.clock().now();
-    MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare(
-        "UPDATE outbox SET state = ?3, acked_at = ?4 WHERE seq BETWEEN ?1 AND ?2 AND state = 'pending'"));
-    rows.bind(1, batch->first_seq).bind(2, batch->last_seq).bind(3, row_state).bind(4, now.ms);
-    MOTCUA_TRY(rows.run());
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt b, db.prepare(
-        "UPDATE outbox_batch SET acked_at = ?2, ack_status = ?3, ack_reason = ?4 WHERE first_seq = ?1"));
-    b.bind(1, batch->first_seq).bind(2, now.ms).bind(3, sync::ack_status_name(ack->status)).bind(4, ack->reason);
-    MOTCUA_TRY(b.run());
-    MOTCUA_TRY(store.set_meta("hub_clock_offset_ms", std::to_string(clock_offset_ms(ack->hub_time_ms, sent_at, now))));
-    MOTCUA_TRY(tx.commit());
+    MOTCUA_TRY(record_ack(store, *batch, *ack, sent_at, report));
   }
   return ok();
 }

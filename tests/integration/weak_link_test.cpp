@@ -7,7 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/dossiers.hpp"
+#include "agent/http_client.hpp"
 #include "agent/store.hpp"
+#include "common/files.hpp"
+#include "sync-protocol/ack.hpp"
+#include "sync-protocol/base64.hpp"
+#include "sync-protocol/keys.hpp"
+#include "sync-protocol/request_signature.hpp"
 #include "tests/integration/hub_fixture.hpp"
 #include "tests/support/flaky_link.hpp"
 
@@ -86,4 +92,50 @@ TEST_CASE("every change arrives exactly once through a link that cuts, stalls, r
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier_document") == 1000);
   CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0);
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM batch WHERE status <> 'applied'") == 0);
+}
+
+TEST_CASE("the hub's batch state carries its signed acknowledgement of the office's last batch, for a link "
+          "that keeps cutting the answer",
+          "[e2e][weak-link]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "pho-hien", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  office.receive("Nguyễn Thị Hoa");
+  office.receive("Trần Văn Bình");
+  REQUIRE(office.sync().exit_code == 0);
+
+  // Ask as the office would, with its key and its next request counter.
+  auto agent_id = Id128::from_hex(read_meta(office.db_path(), "agent_id"));
+  REQUIRE(agent_id);
+  auto key = sync::KeyPair::from_private_pem(*read_whole_file(office.data() + "/agent-key.pem"));
+  REQUIRE(key);
+  const uint64_t counter = std::stoull(read_meta(office.db_path(), "request_counter")) + 1;
+  auto signed_headers = sync::sign_request(*key, *agent_id, counter, "GET", "/v1/batches/state", std::string());
+  REQUIRE(signed_headers);
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {sync::kAgentHeader, signed_headers->agent},
+      {sync::kCounterHeader, signed_headers->counter},
+      {sync::kSignatureHeader, signed_headers->signature}};
+  auto reply = agent::http_get(hub.url() + "/v1/batches/state", headers, agent::HttpTimeouts{});
+  REQUIRE(reply);
+  INFO(reply->body);
+  REQUIRE(reply->status == 200);
+  auto state = json::parse(reply->body);
+  REQUIRE(state["last_ack"].is_string());
+  auto ack_bytes = sync::base64_decode(state["last_ack"].get<std::string>());
+  REQUIRE(ack_bytes);
+  const sync::ByteView view(ack_bytes->data(), ack_bytes->size());
+  auto hub_key = sync::PublicKey::from_base64(read_meta(office.db_path(), "hub_public_key"));
+  REQUIRE(hub_key);
+  CHECK(sync::verify_ack(view, *hub_key));
+  auto ack = sync::decode_ack(view);
+  REQUIRE(ack);
+  CHECK(ack->agent_id == *agent_id);
+  CHECK(ack->status == sync::AckStatus::kDuplicate);
+  CHECK(static_cast<int64_t>(ack->last_seq) == state["high_water_seq"].get<int64_t>());
+  CHECK(sync::hash_hex(ack->batch_hash) == state["last_batch_hash"].get<std::string>());
+  // The office's own record of that batch has the same hash: it could record this answer as its ack.
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox_batch WHERE hex(hash) = upper('" +
+                                         state["last_batch_hash"].get<std::string>() + "')") == 1);
 }
