@@ -123,30 +123,7 @@ Instant record_office(const std::string& dir, uint64_t seed, int dossiers) {
   // A scratch office: no change in it needs to survive a power cut.
   if (auto fast = store.db().exec("PRAGMA synchronous=OFF"); !fast) die("office", fast.error());
   auto samples = must(tools::SampleDossiers::open(store, seed), "sample dossiers");
-  std::mt19937_64 rng(seed ^ 0x5eed);
-  struct Open {
-    std::string code;
-    int status;
-  };
-  std::vector<Open> open;
-  int received = 0;
-  const int next_status[11] = {0, 0, 4, 0, 9, 0, 0, 0, 0, 10, 0};
-  // Bounded: every step receives a dossier or advances one, and each dossier is advanced 3 times.
-  for (int step = 0; step < dossiers * 5 && (received < dossiers || !open.empty()); ++step) {
-    clock.advance_ms(std::uniform_int_distribution<int64_t>(5, 240)(rng) * kMsPerSecond);
-    const bool receive = received < dossiers && (open.empty() || std::uniform_int_distribution<int>(0, 9)(rng) < 4);
-    if (receive) {
-      auto r = must(samples.receive(), "receive");
-      open.push_back({r.code, 2});
-      ++received;
-    } else {
-      const size_t i = std::uniform_int_distribution<size_t>(0, open.size() - 1)(rng);
-      const int to = next_status[open[i].status];
-      if (auto moved = samples.advance(open[i].code, to); !moved) die("set-status", moved.error());
-      open[i].status = to;
-      if (to == 10) open.erase(open.begin() + static_cast<std::ptrdiff_t>(i));
-    }
-  }
+  if (auto recorded = samples.record_work(clock, dossiers); !recorded) die("record dossiers", recorded.error());
   return clock.now();
 }
 
