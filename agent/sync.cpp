@@ -407,6 +407,13 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
       return fail(hub_error(reply));
     }
     const sync::ByteView ack_bytes(reply.body);
+    // An answer cut in transit (a link that breaks after the status line) is a transient failure:
+    // the same batch goes again and the hub answers "duplicate" if it applied it.
+    if (!sync::decode_ack(ack_bytes)) {
+      return fail(Error::unavailable("the hub's acknowledgement arrived incomplete (" + std::to_string(reply.body.size()) +
+                                         " bytes): the link cut it",
+                                     "the batch is sent again; the hub never applies it twice"));
+    }
     auto verified = sync::verify_ack(ack_bytes, link.hub_key);
     if (!verified) return fail(Error::unauthorized("the hub's acknowledgement is not signed by the enrolled hub: " +
                                                    verified.error().message, "check the hub address; nothing was marked sent"));
