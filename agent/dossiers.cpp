@@ -9,6 +9,7 @@
 #include "reference/reference.hpp"
 #include "common/text.hpp"
 #include "domain/due_date.hpp"
+#include "facts/dossier_store.hpp"
 #include "schema/migrate.hpp"
 
 namespace motcua::agent {
@@ -35,13 +36,8 @@ std::string default_actor() {
   return "unknown";
 }
 
-Result<std::string> clean_text(const std::string& raw, const char* what) {
-  auto nfc = to_nfc(trim(raw));
-  if (!nfc) return fail(std::move(nfc.error()).context(what));
-  return *nfc;
-}
+using facts::clean_text;
 
-json opt_instant(const std::optional<Instant>& t) { return t ? json(format_rfc3339_vn(*t)) : json(nullptr); }
 json opt_instant(const std::optional<int64_t>& ms) { return ms ? json(format_rfc3339_vn(Instant{*ms})) : json(nullptr); }
 
 const char* kDossierColumns =
@@ -49,87 +45,21 @@ const char* kDossierColumns =
     "applicant_citizen_id, submitter_name, phone, address, channel, received_at, entered_at, due_at, due_rule, "
     "limit_kind, limit_hours, status, clock_suspect, hlc, origin_unit, actor";
 
-Result<domain::CreationFact> creation_from_row(const sql::Stmt& st) {
-  domain::CreationFact c;
-  MOTCUA_ASSIGN_OR_RETURN(c.id, Id128::from_blob(st.blob(0)));
-  c.code = st.text(1);
-  c.receiving_unit = st.text(2);
-  c.resolving_unit = st.text(3);
-  c.holder_unit = st.text(4);
-  c.received_at = Instant{st.int64(13)};
-  if (auto d = st.opt_int64(15)) c.due_at = Instant{*d};
-  c.status = static_cast<DossierStatus>(st.int64(19));
-  c.hlc = Hlc{st.int64(21)};
-  c.origin_unit = st.text(22);
-  return c;
-}
-
-const char* kEventColumns = "id, kind, from_status, to_status, at, due_at, note, data, hlc, origin_unit, actor";
-
-Result<domain::EventFact> event_from_row(const sql::Stmt& st) {
-  domain::EventFact e;
-  MOTCUA_ASSIGN_OR_RETURN(e.id, Id128::from_blob(st.blob(0)));
-  MOTCUA_ASSIGN_OR_RETURN(e.kind, domain::parse_event_kind(st.text(1)));
-  if (auto f = st.opt_int64(2); f && domain::is_valid_status(static_cast<int>(*f))) e.from_status = static_cast<DossierStatus>(*f);
-  if (auto t = st.opt_int64(3); t && domain::is_valid_status(static_cast<int>(*t))) e.to_status = static_cast<DossierStatus>(*t);
-  e.at = Instant{st.int64(4)};
-  if (auto d = st.opt_int64(5)) e.due_at = Instant{*d};
-  e.hlc = Hlc{st.int64(8)};
-  e.note = st.text(6);
-  e.origin_unit = st.text(9);
-  e.actor = st.text(10);
-  return e;
-}
-
-Result<std::vector<domain::EventFact>> load_events(sql::Db& db, const Id128& dossier_id) {
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT ") + kEventColumns +
-                                                   " FROM dossier_event WHERE dossier_id = ?1"));
-  st.bind(1, dossier_id.blob());
-  std::vector<domain::EventFact> events;
-  while (true) {
-    MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
-    if (!row) break;
-    MOTCUA_ASSIGN_OR_RETURN(domain::EventFact e, event_from_row(st));
-    events.push_back(std::move(e));
+// Who acts for this office now: its unit, the person, the clock, a fresh HLC, and whether the
+// office clock is off the hub's by more than the threshold.
+Result<facts::Actor> office_actor(Store& store, const std::string& unit, const std::string& raw_actor) {
+  facts::Actor a;
+  a.unit = unit;
+  a.name = raw_actor.empty() ? default_actor() : raw_actor;
+  a.at = whole_second(store.clock().now());
+  MOTCUA_ASSIGN_OR_RETURN(a.hlc, store.next_hlc());
+  MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta("hub_clock_offset_ms"));
+  if (offset) {
+    int64_t v = 0;
+    const auto [p, ec] = std::from_chars(offset->data(), offset->data() + offset->size(), v);
+    a.clock_suspect = ec == std::errc() && p == offset->data() + offset->size() && (v > facts::kClockSuspectMs || -v > facts::kClockSuspectMs);
   }
-  return events;
-}
-
-struct StateRow {
-  Id128 dossier_id;
-  std::string code;
-  DossierStatus status;
-  std::string holder_unit;
-  std::string receiving_unit;
-  std::optional<Instant> due_at;
-  std::optional<Instant> paused_at;
-};
-
-Result<StateRow> find_by_code(sql::Db& db, const std::string& code) {
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
-      "SELECT dossier_id, code, status, holder_unit, receiving_unit, due_at, paused_at FROM dossier_state "
-      "WHERE code = ?1 LIMIT 2"));
-  st.bind(1, code);
-  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
-  if (!row) {
-    return fail(Error::not_found("no dossier with code " + code + " in this office",
-                                 "check the code on the receipt (Giấy tiếp nhận), e.g. 33.11953-260213-0001")
-                    .vi("Không tìm thấy hồ sơ có mã " + code + "."));
-  }
-  StateRow r;
-  MOTCUA_ASSIGN_OR_RETURN(r.dossier_id, Id128::from_blob(st.blob(0)));
-  r.code = st.text(1);
-  r.status = static_cast<DossierStatus>(st.int64(2));
-  r.holder_unit = st.text(3);
-  r.receiving_unit = st.text(4);
-  if (auto d = st.opt_int64(5)) r.due_at = Instant{*d};
-  if (auto p = st.opt_int64(6)) r.paused_at = Instant{*p};
-  MOTCUA_ASSIGN_OR_RETURN(bool second, st.step());
-  if (second) {
-    return fail(Error::conflict("more than one dossier has code " + code,
-                                "provincial IT must resolve the duplicate code; use the dossier id meanwhile"));
-  }
-  return r;
+  return a;
 }
 
 }  // namespace
@@ -165,28 +95,9 @@ Result<DocumentInput> parse_document_spec(const std::string& spec) {
 }
 
 Status refresh_dossier_state(sql::Db& db, const Id128& dossier_id) {
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT ") + kDossierColumns +
-                                                   " FROM dossier WHERE id = ?1"));
-  st.bind(1, dossier_id.blob());
-  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
-  if (!row) return fail(Error::not_found("dossier " + dossier_id.hex() + " has no creation record"));
-  MOTCUA_ASSIGN_OR_RETURN(domain::CreationFact creation, creation_from_row(st));
-  const std::string procedure_key = st.text(5), applicant = st.text(7), citizen = st.text(8);
-  MOTCUA_ASSIGN_OR_RETURN(auto events, load_events(db, dossier_id));
-  domain::DossierState s = domain::fold_dossier(creation, std::move(events));
-
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt up, db.prepare(
-      "INSERT OR REPLACE INTO dossier_state(dossier_id, code, status, holder_unit, receiving_unit, resolving_unit, "
-      "procedure_key, applicant_name, applicant_citizen_id, received_at, due_at, paused_at, resolved_at, returned_at, "
-      "supplement_count, event_count, last_hlc, search_text) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
-  auto ms = [](const std::optional<Instant>& t) { return t ? std::optional<int64_t>(t->ms) : std::nullopt; };
-  up.bind(1, dossier_id.blob()).bind(2, creation.code).bind(3, static_cast<int>(s.status)).bind(4, s.holder_unit)
-      .bind(5, creation.receiving_unit).bind(6, creation.resolving_unit).bind(7, procedure_key).bind(8, applicant)
-      .bind(9, citizen).bind(10, creation.received_at.ms).bind(11, ms(s.due_at)).bind(12, ms(s.paused_at))
-      .bind(13, ms(s.resolved_at)).bind(14, ms(s.returned_at)).bind(15, s.supplement_count).bind(16, s.event_count)
-      .bind(17, s.last_hlc.value).bind(18, fold_for_search(applicant + " " + creation.code + " " + citizen));
-  return up.run();
+  MOTCUA_ASSIGN_OR_RETURN(auto state, facts::refresh_derived(db, dossier_id));
+  if (!state) return fail(Error::not_found("dossier " + dossier_id.hex() + " has no creation record"));
+  return ok();
 }
 
 Result<ReceiveResult> receive(Store& store, const ReceiveRequest& req) {
@@ -298,7 +209,8 @@ Result<ReceiveResult> receive(Store& store, const ReceiveRequest& req) {
       MOTCUA_TRY(exists.reset());
       if (!taken) break;  // a code seen from elsewhere is skipped, never reused
     }
-    MOTCUA_ASSIGN_OR_RETURN(Hlc hlc, store.next_hlc());
+    MOTCUA_ASSIGN_OR_RETURN(facts::Actor who, office_actor(store, unit_code, actor));
+    const Hlc hlc = who.hlc;
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, tx.prepare(std::string("INSERT INTO dossier(") + kDossierColumns +
         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"));
     const char* kind = limit.kind == domain::LimitKind::kWorkingHours ? "hours"
@@ -311,7 +223,7 @@ Result<ReceiveResult> receive(Store& store, const ReceiveRequest& req) {
         .bind(15, now.ms).bind(16, due_at ? std::optional<int64_t>(due_at->ms) : std::nullopt).bind(17, due_rule)
         .bind(18, kind)
         .bind(19, limit.kind == domain::LimitKind::kWorkingHours ? std::optional<int64_t>(limit.hours) : std::nullopt)
-        .bind(20, static_cast<int>(DossierStatus::kReceived)).bind(21, 0).bind(22, hlc.value).bind(23, unit_code)
+        .bind(20, static_cast<int>(DossierStatus::kReceived)).bind(21, who.clock_suspect ? 1 : 0).bind(22, hlc.value).bind(23, unit_code)
         .bind(24, actor);
     MOTCUA_TRY(ins.run());
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt doc, tx.prepare(
@@ -334,123 +246,53 @@ Result<SetStatusResult> set_status(Store& store, const SetStatusRequest& req) {
     return fail(Error::invalid_input("status " + std::to_string(req.status) + " is not a dossier status",
                                      "statuses are the national codes 1-10; set-status takes 4, 5, 6, 7, 8, 9 or 10"));
   }
-  MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(req.note, "note"));
-  std::string actor = req.actor.empty() ? default_actor() : req.actor;
-  MOTCUA_ASSIGN_OR_RETURN(actor, clean_text(actor, "actor"));
-  const DossierStatus to = static_cast<DossierStatus>(req.status);
-
   SetStatusResult result;
   MOTCUA_TRY(store.write_captured([&](sql::Db& tx) -> Status {
-    MOTCUA_ASSIGN_OR_RETURN(StateRow cur, find_by_code(tx, std::string(trim(req.code))));
-    if (!domain::is_legal_transition(cur.status, to)) return fail(domain::illegal_transition_error(cur.code, cur.status, to));
-    const bool counter_action = to == DossierStatus::kWithdrawn || to == DossierStatus::kReturned;
-    if (cur.holder_unit != unit_code && !(counter_action && cur.receiving_unit == unit_code)) {
-      return fail(Error::conflict("dossier " + cur.code + " is held by unit " + cur.holder_unit + ", not this office",
-                                  "only the holder changes a dossier's processing status")
-                      .vi("Hồ sơ " + cur.code + " đang do đơn vị " + cur.holder_unit + " xử lý."));
-    }
-    const Instant now = whole_second(store.clock().now());
-    std::optional<Instant> new_due;
-    if (cur.status == DossierStatus::kSupplement && to == DossierStatus::kProcessing && cur.due_at && cur.paused_at) {
-      MOTCUA_ASSIGN_OR_RETURN(domain::Calendar calendar, load_calendar(tx));
-      new_due = domain::resume_due(*cur.due_at, *cur.paused_at, now, calendar);
-    }
-    MOTCUA_ASSIGN_OR_RETURN(Hlc hlc, store.next_hlc());
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, tx.prepare(
-        "INSERT INTO dossier_event(id, dossier_id, kind, from_status, to_status, at, due_at, note, data, hlc, "
-        "origin_unit, actor) VALUES (?1, ?2, 'status', ?3, ?4, ?5, ?6, ?7, '{}', ?8, ?9, ?10)"));
-    ins.bind(1, Id128::random().blob()).bind(2, cur.dossier_id.blob()).bind(3, static_cast<int>(cur.status))
-        .bind(4, static_cast<int>(to)).bind(5, now.ms)
-        .bind(6, new_due ? std::optional<int64_t>(new_due->ms) : std::nullopt).bind(7, note).bind(8, hlc.value)
-        .bind(9, unit_code).bind(10, actor);
-    MOTCUA_TRY(ins.run());
-    MOTCUA_TRY(refresh_dossier_state(tx, cur.dossier_id));
-    result.code = cur.code;
-    result.from = cur.status;
-    result.to = to;
-    result.due_at = new_due ? new_due : cur.due_at;
+    MOTCUA_ASSIGN_OR_RETURN(facts::Actor actor, office_actor(store, unit_code, req.actor));
+    MOTCUA_ASSIGN_OR_RETURN(facts::StepResult step,
+                            facts::record_status(tx, actor, req.code, static_cast<DossierStatus>(req.status), req.note));
+    result.code = step.code;
+    result.from = step.from;
+    result.to = step.to;
+    result.due_at = step.due_at;
+    return ok();
+  }));
+  return result;
+}
+
+Result<TransferResult> transfer(Store& store, const TransferRequest& req) {
+  MOTCUA_ASSIGN_OR_RETURN(std::string unit_code, store.unit_code());
+  TransferResult result;
+  MOTCUA_TRY(store.write_captured([&](sql::Db& tx) -> Status {
+    MOTCUA_ASSIGN_OR_RETURN(facts::Actor actor, office_actor(store, unit_code, req.actor));
+    MOTCUA_ASSIGN_OR_RETURN(facts::StepResult step, facts::record_transfer(tx, actor, req.code, req.to_unit, req.note));
+    result.code = step.code;
+    result.status = step.to;
+    result.to_unit = step.holder_unit;
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt name, tx.prepare("SELECT name FROM unit WHERE code = ?1"));
+    name.bind(1, step.holder_unit);
+    MOTCUA_ASSIGN_OR_RETURN(bool row, name.step());
+    if (row) result.to_unit_name = name.text(0);
+    return ok();
+  }));
+  return result;
+}
+
+Result<CorrectResult> correct(Store& store, const CorrectRequest& req) {
+  MOTCUA_ASSIGN_OR_RETURN(std::string unit_code, store.unit_code());
+  CorrectResult result;
+  MOTCUA_TRY(store.write_captured([&](sql::Db& tx) -> Status {
+    MOTCUA_ASSIGN_OR_RETURN(facts::Actor actor, office_actor(store, unit_code, req.actor));
+    MOTCUA_ASSIGN_OR_RETURN(result.changed, facts::record_correction(tx, actor, req.code, req.field, req.value, req.note));
+    result.code = std::string(trim(req.code));
     return ok();
   }));
   return result;
 }
 
 Result<json> show_dossier(Store& store, const std::string& code) {
-  sql::Db& db = store.db();
-  MOTCUA_ASSIGN_OR_RETURN(StateRow cur, find_by_code(db, std::string(trim(code))));
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT ") + kDossierColumns + " FROM dossier WHERE id = ?1"));
-  st.bind(1, cur.dossier_id.blob());
-  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
-  if (!row) return fail(Error::corruption("dossier " + code + " has state but no creation record", "rebuild the derived state"));
-  MOTCUA_ASSIGN_OR_RETURN(domain::CreationFact creation, creation_from_row(st));
-
-  json proc = {{"key", st.text(5)}, {"version", st.int64(6)}};
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt p, db.prepare("SELECT national_code, name, time_limit_text FROM procedure WHERE key = ?1 AND version = ?2"));
-  p.bind(1, st.text(5)).bind(2, st.int64(6));
-  MOTCUA_ASSIGN_OR_RETURN(bool has_proc, p.step());
-  if (has_proc) {
-    proc["national_code"] = p.is_null(0) ? json(nullptr) : json(p.text(0));
-    proc["name"] = p.text(1);
-    proc["time_limit_text"] = p.text(2);
-  }
-  json out = {
-      {"id", creation.id.hex()},
-      {"code", creation.code},
-      {"procedure", proc},
-      {"applicant", {{"name", st.text(7)}, {"citizen_id", st.text(8)}}},
-      {"submitter", st.text(9)},
-      {"phone", st.text(10)},
-      {"address", st.text(11)},
-      {"channel", st.int64(12)},
-      {"received_at", format_rfc3339_vn(Instant{st.int64(13)})},
-      {"entered_at", format_rfc3339_vn(Instant{st.int64(14)})},
-      {"due_rule", st.text(16)},
-      {"appointment_at", opt_instant(st.opt_int64(15))},
-      {"receiving_unit", creation.receiving_unit},
-      {"resolving_unit", creation.resolving_unit},
-      {"actor", st.text(23)},
-      {"clock_suspect", st.int64(20) != 0},
-  };
-
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt docs, db.prepare(
-      "SELECT position, name, form, copies FROM dossier_document WHERE dossier_id = ?1 ORDER BY position"));
-  docs.bind(1, cur.dossier_id.blob());
-  json doc_list = json::array();
-  while (true) {
-    MOTCUA_ASSIGN_OR_RETURN(bool r, docs.step());
-    if (!r) break;
-    doc_list.push_back({{"position", docs.int64(0)}, {"name", docs.text(1)}, {"form", docs.text(2)}, {"copies", docs.int64(3)}});
-  }
-  out["documents"] = doc_list;
-
-  MOTCUA_ASSIGN_OR_RETURN(auto events, load_events(db, cur.dossier_id));
-  domain::DossierState state = domain::fold_dossier(creation, events);
-  std::sort(events.begin(), events.end(), domain::event_before);
-  json ev_list = json::array();
-  for (const auto& e : events) {
-    json ej = {{"id", e.id.hex()}, {"kind", domain::event_kind_name(e.kind)},
-               {"from_status", e.from_status ? json(static_cast<int>(*e.from_status)) : json(nullptr)},
-               {"to_status", e.to_status ? json(static_cast<int>(*e.to_status)) : json(nullptr)},
-               {"at", format_rfc3339_vn(e.at)}, {"due_at", opt_instant(e.due_at)}, {"note", e.note},
-               {"actor", e.actor}, {"origin_unit", e.origin_unit}, {"hlc", e.hlc.value}};
-    ej["applied"] = true;
-    for (const auto& rej : state.rejected) {
-      if (rej.event_id == e.id) {
-        ej["applied"] = false;
-        ej["rejected_reason"] = rej.reason;
-      }
-    }
-    ev_list.push_back(std::move(ej));
-  }
-  out["events"] = ev_list;
-  out["status"] = static_cast<int>(state.status);
-  out["status_name"] = domain::status_name_vi(state.status);
-  out["holder_unit"] = state.holder_unit;
-  out["due_at"] = opt_instant(state.due_at);
-  out["paused_at"] = opt_instant(state.paused_at);
-  out["resolved_at"] = opt_instant(state.resolved_at);
-  out["returned_at"] = opt_instant(state.returned_at);
-  out["supplement_count"] = state.supplement_count;
-  return out;
+  MOTCUA_ASSIGN_OR_RETURN(Id128 id, facts::find_dossier_by_code(store.db(), code));
+  return facts::dossier_json(store.db(), id);
 }
 
 Result<json> list_dossiers(Store& store, const ListFilter& filter) {
@@ -490,6 +332,9 @@ Result<json> office_status(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(domain::Unit unit, load_unit(db, unit_code));
   MOTCUA_ASSIGN_OR_RETURN(auto dossiers, sql::query_int64(db, "SELECT count(*) FROM dossier_state"));
   MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(db, "SELECT count(*) FROM outbox WHERE state = 'pending'"));
+  MOTCUA_ASSIGN_OR_RETURN(auto conflicts, sql::query_int64(db, "SELECT count(*) FROM dossier_conflict"));
+  MOTCUA_ASSIGN_OR_RETURN(auto held_elsewhere, sql::query_int64(db,
+      "SELECT count(*) FROM dossier_state WHERE holder_unit <> (SELECT value FROM meta WHERE key = 'unit')"));
   MOTCUA_ASSIGN_OR_RETURN(auto oldest, sql::query_int64(db, "SELECT min(created_at) FROM outbox WHERE state = 'pending'"));
   MOTCUA_ASSIGN_OR_RETURN(auto procedures, sql::query_int64(db,
       "SELECT count(*) FROM procedure p WHERE version = (SELECT max(version) FROM procedure q WHERE q.key = p.key) "
@@ -539,6 +384,9 @@ Result<json> office_status(Store& store) {
               {"agency_id", unit.agency_id},
               {"dossiers", dossiers.value_or(0)},
               {"pending_changes", pending.value_or(0)},
+              // facts of this office's dossiers that lost inside the fold (docs/CONFLICTS.md)
+              {"conflicts", conflicts.value_or(0)},
+              {"dossiers_held_elsewhere", held_elsewhere.value_or(0)},
               {"oldest_pending_at", opt_instant(oldest)},
               {"catalog_version", catalog_version ? json(*catalog_version) : json(nullptr)},
               {"procedures", procedures.value_or(0)},

@@ -73,10 +73,45 @@ struct SetStatusResult {
   std::optional<Instant> due_at;  // the appointment after the change (moves when a supplement arrives)
 };
 
-// Applies a legal transition (domain::is_legal_transition); an illegal one is kConflict with a
-// Vietnamese and English message and changes nothing. 4→5 pauses the clock; 5→4 records the new
-// due instant (the working time left at the pause, counted from now) in the event.
+// Applies a legal transition (domain::is_legal_transition) under the rules of
+// facts::record_status (the holder, or the receiving unit for a counter step); otherwise kConflict
+// with a Vietnamese and English message and nothing changes. 4→5 pauses the clock; 5→4 records the
+// new due instant (the working time left at the pause, counted from now) in the event.
 Result<SetStatusResult> set_status(Store& store, const SetStatusRequest& request);
+
+struct TransferRequest {
+  std::string code;
+  std::string to_unit;  // GSO code of the unit that continues the processing
+  std::string note;
+  std::string actor;
+};
+
+struct TransferResult {
+  std::string code;
+  domain::DossierStatus status = domain::DossierStatus::kReceived;  // kept by the hand-over
+  std::string to_unit;
+  std::string to_unit_name;
+};
+
+// Hands the dossier over (liên thông, facts::record_transfer): the hub delivers it to the target
+// office's feed with its documents and history at the next sync.
+Result<TransferResult> transfer(Store& store, const TransferRequest& request);
+
+struct CorrectRequest {
+  std::string code;
+  std::string field;  // applicant_name | applicant_citizen_id | submitter_name | phone | address
+  std::string value;
+  std::string note;
+  std::string actor;
+};
+
+struct CorrectResult {
+  std::string code;
+  bool changed = false;  // false: the field already had this value (compared in NFC)
+};
+
+// Corrects one applicant field (facts::record_correction).
+Result<CorrectResult> correct(Store& store, const CorrectRequest& request);
 
 // The whole dossier: creation fact, documents, events in fold order, derived state — as JSON for
 // `show --json` and the clerk's screens.

@@ -1,8 +1,11 @@
 #include "agent/feed.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/fault.hpp"
+#include "facts/dossier_store.hpp"
 #include "reference/reference.hpp"
 #include "sync-protocol/dictionary.hpp"
 #include "sync-protocol/feed.hpp"
@@ -60,8 +63,22 @@ Result<bool> apply_dictionary(sql::Db& db, const sync::FeedEntry& entry, Instant
   return true;
 }
 
+// Dossier facts from other units: rows this office does not hold yet are inserted without capture
+// (never echoed to the hub), their dossiers refolded, and the office clock moved past them.
+// false: the office held every row already.
+Result<bool> apply_facts(Store& store, const sync::FeedEntry& entry) {
+  json doc = json::parse(entry.body, nullptr, false);
+  if (!doc.is_object()) return fail(bad_page("facts entry " + std::to_string(entry.position) + " is not a JSON object"));
+  auto applied = facts::apply_facts_json(store.db(), doc);
+  if (!applied) return fail(bad_page("facts entry " + std::to_string(entry.position) + ": " + applied.error().message));
+  MOTCUA_TRY(store.observe_hlc(applied->max_hlc));
+  return applied->rows_new > 0;
+}
+
 // Applies one entry inside the page's transaction. false: the office already holds this version.
-Result<bool> apply_entry(sql::Db& db, const sync::FeedEntry& entry, Instant now) {
+Result<bool> apply_entry(Store& store, const sync::FeedEntry& entry, Instant now) {
+  sql::Db& db = store.db();
+  if (entry.kind == sync::FeedKind::kFacts) return apply_facts(store, entry);
   if (entry.kind == sync::FeedKind::kDictionary) return apply_dictionary(db, entry, now);
   json doc = json::parse(entry.body, nullptr, false);
   if (!doc.is_object()) return fail(bad_page("entry " + std::to_string(entry.position) + " is not a JSON object"));
@@ -97,9 +114,9 @@ Result<FeedReport> pull_feed(Store& store, const HubLink& link) {
   sql::Db& db = store.db();
   MOTCUA_ASSIGN_OR_RETURN(Cursor cursor, load_cursor(store));
   for (int page_no = 0; page_no < kMaxFeedPagesPerPull; ++page_no) {
-    const std::string target =
-        "/v1/feed?after=" + std::to_string(cursor.position) + "&epoch=" + cursor.epoch.hex();
     const Instant sent_at = store.clock().now();
+    const std::string target = "/v1/feed?after=" + std::to_string(cursor.position) + "&epoch=" + cursor.epoch.hex() +
+                               "&agent_time=" + std::to_string(std::max<int64_t>(0, sent_at.ms));
     MOTCUA_ASSIGN_OR_RETURN(SignedReply sent, send_signed(store, link, "GET", target, "", ""));
     ++report.requests;
     report.wire_bytes_up += sent.reply.bytes_sent;
@@ -123,10 +140,12 @@ Result<FeedReport> pull_feed(Store& store, const HubLink& link) {
       int applied = 0, skipped = 0;
       std::vector<std::string> names;
       for (const auto& entry : page->entries) {
-        MOTCUA_ASSIGN_OR_RETURN(bool fresh, apply_entry(db, entry, now));
+        MOTCUA_ASSIGN_OR_RETURN(bool fresh, apply_entry(store, entry, now));
         if (fresh) {
           ++applied;
-          names.push_back(std::string(sync::feed_kind_name(entry.kind)) + " " + std::to_string(entry.version));
+          names.push_back(entry.kind == sync::FeedKind::kFacts
+                              ? std::string("facts ") + std::to_string(entry.position)
+                              : std::string(sync::feed_kind_name(entry.kind)) + " " + std::to_string(entry.version));
         } else {
           ++skipped;
         }

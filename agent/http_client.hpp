@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,5 +46,14 @@ Result<HttpReply> http_post(const std::string& url, const std::vector<std::pair<
 // GETs `url` with `headers`; same rules and timeouts as http_post.
 Result<HttpReply> http_get(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers = {},
                            const HttpTimeouts& timeouts = {});
+
+// A replacement for the network, for harnesses that run offices and a hub in one process over a
+// simulated lossy link (tests/integration/convergence_test.cpp): while one is set, http_post and
+// http_get hand every request to it instead of libcurl (check_hub_url still applies). It must set
+// `body_bytes_sent` when given. An empty function restores libcurl. Set it before any request runs.
+using HttpTransport = std::function<Result<HttpReply>(
+    const std::string& method, const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+    const std::string& content_type, const std::string& body, int64_t* body_bytes_sent)>;
+void set_http_transport(HttpTransport transport);
 
 }  // namespace motcua::agent

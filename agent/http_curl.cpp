@@ -128,14 +128,31 @@ Result<HttpReply> perform(const std::string& url, const std::vector<std::pair<st
 
 }  // namespace
 
+namespace {
+HttpTransport& replacement_transport() {
+  static HttpTransport transport;
+  return transport;
+}
+}  // namespace
+
+void set_http_transport(HttpTransport transport) { replacement_transport() = std::move(transport); }
+
 Result<HttpReply> http_post(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
                             const std::string& content_type, const std::string& body, const HttpTimeouts& timeouts,
                             int64_t* body_bytes_sent) {
+  if (const HttpTransport& t = replacement_transport()) {
+    MOTCUA_TRY(check_hub_url(url));
+    return t("POST", url, headers, content_type, body, body_bytes_sent);
+  }
   return perform(url, headers, &content_type, &body, timeouts, body_bytes_sent);
 }
 
 Result<HttpReply> http_get(const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
                            const HttpTimeouts& timeouts) {
+  if (const HttpTransport& t = replacement_transport()) {
+    MOTCUA_TRY(check_hub_url(url));
+    return t("GET", url, headers, "", "", nullptr);
+  }
   return perform(url, headers, nullptr, nullptr, timeouts, nullptr);
 }
 

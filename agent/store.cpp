@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/fault.hpp"
+#include "facts/dossier_store.hpp"
 #include "schema/migrate.hpp"
 #include "schema/tables.hpp"
 
@@ -46,6 +47,12 @@ Result<Store> Store::open(const std::string& data_dir, bool create, const Clock&
     return fail(std::move(e));
   }
   MOTCUA_TRY(schema::configure_connection(db));
+  if (migrated->from_version > 0 && migrated->from_version < 3) {
+    // Derived tables added by the migration are filled from the facts already held.
+    MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+    MOTCUA_TRY(facts::refresh_all_derived(db).map([](auto&&) {}));
+    MOTCUA_TRY(tx.commit());
+  }
   return Store(std::move(db), data_dir, clock);
 }
 
@@ -80,6 +87,13 @@ Result<Hlc> Store::next_hlc() {
   Hlc next = hlc_tick(last, m_clock.now());
   MOTCUA_TRY(set_meta("hlc", std::to_string(next.value)));
   return next;
+}
+
+Status Store::observe_hlc(Hlc remote) {
+  MOTCUA_ASSIGN_OR_RETURN(auto last_text, get_meta("hlc"));
+  Hlc last{last_text ? std::stoll(*last_text) : 0};
+  if (remote < last || remote == last) return ok();
+  return set_meta("hlc", std::to_string(hlc_receive(last, remote, m_clock.now()).value));
 }
 
 Status Store::write_captured(const std::function<Status(sql::Db&)>& body) {

@@ -40,6 +40,9 @@ class Store {
 
   // Next hybrid logical clock value, persisted in meta (call inside a write transaction).
   Result<Hlc> next_hlc();
+  // Moves the clock past `remote` (facts received from the hub), so what this office records next
+  // orders after what it has seen (call inside a write transaction).
+  Status observe_hlc(Hlc remote);
 
   // Runs `body` in one BEGIN IMMEDIATE transaction with a session attached to exactly the
   // replicated-fact tables (schema::agent_captured_tables). Before COMMIT the session's change set,

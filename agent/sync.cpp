@@ -43,7 +43,8 @@ struct PendingBatch {
 
 // How many outbox entries the next batch may merge: kMaxBatchRows, halved each time a batch had to
 // be dropped because the hub never received it (a link that breaks long transfers), doubled back
-// after each acknowledged batch. A batch is retried whole, so on a weak link it must stay small.
+// after kBatchAcksToGrow acknowledged batches in a row at that limit (grow_batch_row_limit). A
+// batch is retried whole, so on a weak link it must stay small.
 Result<int64_t> batch_row_limit(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(auto v, store.get_meta("batch_row_limit"));
   if (!v) return int64_t{kMaxBatchRows};
@@ -52,22 +53,43 @@ Result<int64_t> batch_row_limit(Store& store) {
   return static_cast<int64_t>(*n);
 }
 
+// Sets the entry limit and starts counting acknowledged batches at it again from zero.
 Status set_batch_row_limit(Store& store, int64_t limit) {
-  return store.set_meta("batch_row_limit", std::to_string(std::clamp<int64_t>(limit, 1, kMaxBatchRows)));
+  MOTCUA_TRY(store.set_meta("batch_row_limit", std::to_string(std::clamp<int64_t>(limit, 1, kMaxBatchRows))));
+  return store.set_meta("batch_acks_at_limit", "0");
 }
 
-// Drops the unacknowledged batch at `first_seq` (its entries stay pending) and halves the entry
-// limit, so the next batch is built smaller. Only for a batch the hub cannot hold: one whose only
-// attempt could not even send its whole body, or one the hub says it never applied. Any other
-// batch may be at the hub and is re-sent byte for byte, always.
-Status drop_unsent_batch(Store& store, int64_t first_seq) {
+// Counts one more acknowledged batch at the current entry limit; after kBatchAcksToGrow in a row
+// (no halving in between), doubles the limit, up to kMaxBatchRows. Growing only after a run of
+// successes keeps a link that breaks transfers of a given length from swinging the limit back over
+// that length after every batch that got through.
+Status grow_batch_row_limit(Store& store) {
+  MOTCUA_ASSIGN_OR_RETURN(int64_t limit, batch_row_limit(store));
+  if (limit >= kMaxBatchRows) return ok();
+  MOTCUA_ASSIGN_OR_RETURN(auto v, store.get_meta("batch_acks_at_limit"));
+  int64_t acks = 1;
+  if (v) {
+    auto counted = parse_meta_number(*v, "batch_acks_at_limit");
+    if (counted && *counted < static_cast<uint64_t>(kBatchAcksToGrow)) acks += static_cast<int64_t>(*counted);
+  }
+  if (acks >= kBatchAcksToGrow) return set_batch_row_limit(store, limit * 2);
+  return store.set_meta("batch_acks_at_limit", std::to_string(acks));
+}
+
+// Drops the unacknowledged batch at `first_seq` (its entries stay pending) and, when `shrink`,
+// halves the entry limit, so the next batch is built smaller. Only for a batch the hub cannot hold:
+// one whose only attempt could not even send its whole body, or one the hub says it never applied.
+// Any other batch may be at the hub and is re-sent byte for byte, always.
+Status drop_unsent_batch(Store& store, int64_t first_seq, bool shrink = true) {
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt drop, store.db().prepare(
       "DELETE FROM outbox_batch WHERE first_seq = ?1 AND acked_at IS NULL"));
   drop.bind(1, first_seq);
   MOTCUA_TRY(drop.run());
-  MOTCUA_ASSIGN_OR_RETURN(int64_t limit, batch_row_limit(store));
-  MOTCUA_TRY(set_batch_row_limit(store, limit / 2));
+  if (shrink) {
+    MOTCUA_ASSIGN_OR_RETURN(int64_t limit, batch_row_limit(store));
+    MOTCUA_TRY(set_batch_row_limit(store, limit / 2));
+  }
   return tx.commit();
 }
 
@@ -318,7 +340,7 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
 namespace {
 
 // Records the hub's acknowledgement of `batch` (verified, and matching it): its rows and the batch
-// are answered, in one transaction, and the entry limit grows back.
+// are answered, in one transaction, and it counts towards growing the entry limit back.
 Status record_ack(Store& store, const PendingBatch& batch, const sync::Ack& ack, Instant sent_at, SyncReport& report) {
   sql::Db& db = store.db();
   const char* row_state = "acknowledged";
@@ -329,10 +351,9 @@ Status record_ack(Store& store, const PendingBatch& batch, const sync::Ack& ack,
     case sync::AckStatus::kRefused: ++report.refused; row_state = "refused"; report.last_reason = ack.reason; break;
   }
   ++report.batches;
-  MOTCUA_ASSIGN_OR_RETURN(int64_t limit, batch_row_limit(store));
-  if (limit < kMaxBatchRows) MOTCUA_TRY(set_batch_row_limit(store, limit * 2));
   const Instant now = store.clock().now();
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+  MOTCUA_TRY(grow_batch_row_limit(store));
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt rows, db.prepare(
       "UPDATE outbox SET state = ?3, acked_at = ?4 WHERE seq BETWEEN ?1 AND ?2 AND state = 'pending'"));
   rows.bind(1, batch.first_seq).bind(2, batch.last_seq).bind(3, row_state).bind(4, now.ms);
@@ -368,11 +389,15 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
     auto attempt = send_signed(store, link, "POST", target, "application/x-motcua-batch", body, &body_sent);
     if (!attempt) {
       if (first_attempt && body_sent < static_cast<int64_t>(body.size())) {
-        MOTCUA_TRY(drop_unsent_batch(store, batch->first_seq));
-      } else if (!first_attempt) {
-        // Tried before and failing again: a link that breaks every transfer this long would keep
-        // the office stuck on this batch. If the hub does not hold it, build smaller ones; if it
-        // does, its signed acknowledgement comes in the small answer.
+        // Its only attempt never got the whole body out: the hub cannot hold it. Smaller batches
+        // help a link that carried part of it; when nothing left (the hub unreachable, as for an
+        // office offline for days) the size was not the trouble and the limit stays.
+        MOTCUA_TRY(drop_unsent_batch(store, batch->first_seq, body_sent > 0));
+      } else {
+        // Sent whole (or tried before) and still failing: a link that breaks every transfer this
+        // long would keep the office stuck on this batch, and a cut answer would have it sent again
+        // in full. If the hub does not hold it, build smaller ones; if it does, its signed
+        // acknowledgement comes in the small answer.
         MOTCUA_ASSIGN_OR_RETURN(auto held, ask_batch_state(store, link, *batch));
         if (held) {
           MOTCUA_TRY(record_ack(store, *batch, *held, sent_at, report));

@@ -45,9 +45,11 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock);
 // Largest uncompressed change set one batch carries; a batch is retried whole, so it stays small
 // enough for a slow link. A single outbox row larger than this travels alone. The entry limit
 // adapts to the link (PROTOCOL.md 7.2 "Batch size"): halved when a batch the hub never applied
-// keeps failing, doubled back after each acknowledged batch.
+// keeps failing, doubled back (up to kMaxBatchRows) only after kBatchAcksToGrow batches in a row
+// were acknowledged at the current limit, so it does not swing back over what the link carries.
 constexpr size_t kMaxBatchRawBytes = 256 * 1024;
 constexpr int kMaxBatchRows = 500;
+constexpr int kBatchAcksToGrow = 8;
 
 struct SyncReport {
   int batches = 0;

@@ -445,8 +445,9 @@ void print_run(const Run& r, int dossiers, const bench::JsonLinesReference& ref,
                     static_cast<double>(env_total - static_cast<int64_t>(r.batches.size() * sync::kBatchOverhead)));
   }
   std::printf("  batch-size rule    at most %d entries and %zu KiB of changeset per batch; the entry limit halves when a"
-              " batch the hub lacks fails again, doubles back after each acknowledgement (now %lld)\n",
-              agent::kMaxBatchRows, agent::kMaxBatchRawBytes / 1024, static_cast<long long>(r.final_row_limit));
+              " batch the hub lacks fails, doubles back after %d acknowledgements in a row at it (now %lld)\n",
+              agent::kMaxBatchRows, agent::kMaxBatchRawBytes / 1024, agent::kBatchAcksToGrow,
+              static_cast<long long>(r.final_row_limit));
   std::printf("enrollment           direct over loopback, not measured: first feed pull %lld bytes down%s\n",
               static_cast<long long>(r.enroll_down), r.dictionary ? " (with the dictionary)" : "");
 }

@@ -3,6 +3,8 @@
 #include <set>
 #include <vector>
 
+#include "common/text.hpp"
+#include "domain/dossier.hpp"
 #include "schema/tables.hpp"
 
 namespace motcua::hub {
@@ -51,6 +53,7 @@ Result<std::optional<std::string>> authorize_changeset(sql::Db& db, const FactCo
     sql::Blob dossier_id;
   };
   std::vector<Pending> needs_dossier;
+  std::set<std::string> transfer_targets;
   while (sqlite3changeset_next(it.get()) == SQLITE_ROW) {
     const char* table_c = nullptr;
     int ncol = 0, op = 0, indirect = 0;
@@ -70,6 +73,16 @@ Result<std::optional<std::string>> authorize_changeset(sql::Db& db, const FactCo
       sqlite3changeset_new(it.get(), cols->second.at(column), &v);
       return v;
     };
+    // Text is stored, compared and hashed in NFC (DESIGN.md): every office normalises what it
+    // records, so anything else is a defect, refused before it can make equal names differ.
+    for (const auto& [column, index] : cols->second) {
+      sqlite3_value* v = nullptr;
+      sqlite3changeset_new(it.get(), index, &v);
+      if (!v || sqlite3_value_type(v) != SQLITE_TEXT) continue;
+      const std::string text = value_text(v);
+      auto nfc = to_nfc(text);
+      if (!nfc || *nfc != text) return std::optional<std::string>(table + "." + column + " is not NFC-normalised UTF-8");
+    }
     const std::string origin = value_text(get("origin_unit"));
     if (origin != unit) return std::optional<std::string>(table + " row claims origin unit " + origin + ", not " + unit);
     if (table == "dossier") {
@@ -83,10 +96,25 @@ Result<std::optional<std::string>> authorize_changeset(sql::Db& db, const FactCo
       new_dossiers.insert(value_blob(get("id")));
     } else {
       needs_dossier.push_back({table, value_blob(get("dossier_id"))});
+      if (table == "dossier_event" && value_text(get("kind")) == "transfer") {
+        domain::EventFact e;
+        if (!domain::parse_event_data(value_text(get("data")), e) || e.transfer_to.empty()) {
+          return std::optional<std::string>("a transfer event that names no unit to hand over to");
+        }
+        transfer_targets.insert(e.transfer_to);
+      }
     }
   }
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt known_unit, db.prepare("SELECT 1 FROM unit WHERE code = ?1"));
+  for (const std::string& target : transfer_targets) {
+    known_unit.bind(1, target);
+    MOTCUA_ASSIGN_OR_RETURN(bool ok_row, known_unit.step());
+    MOTCUA_TRY(known_unit.reset());
+    if (!ok_row) return std::optional<std::string>("a transfer to unit " + target + ", which the hub does not know");
+  }
+  // Received, ever held, or acted on (hub/relay.hpp keeps dossier_unit).
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt owned, db.prepare(
-      "SELECT 1 FROM dossier WHERE id = ?1 AND (receiving_unit = ?2 OR holder_unit = ?2)"));
+      "SELECT 1 FROM dossier_unit WHERE dossier_id = ?1 AND unit = ?2"));
   for (const auto& p : needs_dossier) {
     if (new_dossiers.count(p.dossier_id)) continue;
     owned.bind(1, p.dossier_id).bind(2, unit);

@@ -1,7 +1,10 @@
 // Which rows an office's batch may write at the hub (PROTOCOL.md 7.2 step 7, DESIGN.md "Security"):
-// known fact tables with the hub's columns only; inserts only; rows whose origin unit is the
-// agent's unit; dossiers the unit received (and holds at first); events or documents of dossiers in
-// the same batch or that the unit received or has ever held. One rule set for intake (a batch as it
+// known fact tables with the hub's columns only; inserts only; text in NFC; rows whose origin unit
+// is the agent's unit; dossiers the unit received (and holds at first); events or documents of
+// dossiers in the same batch or that the unit is involved with (received, ever held or acted on:
+// dossier_unit); transfers only to units the hub knows. Whether a step was the unit's to take is
+// not checked here: such facts are accepted and lose inside the fold (docs/CONFLICTS.md), so an
+// honest office's late work is never refused. One rule set for intake (a batch as it
 // arrives) and for IT staff retrying a quarantined batch (hub/quarantine.hpp).
 #pragma once
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/error.hpp"
@@ -13,10 +14,13 @@
 
 namespace motcua::hub {
 
-// The query of GET /v1/feed: after=N&epoch=E, both required, in either order, nothing else.
+// The query of GET /v1/feed: after=N&epoch=E, both required, and optionally agent_time=T, in any
+// order, nothing else.
 struct FeedQuery {
   uint64_t after = 0;  // the last position the agent applied
   Id128 epoch;         // the hub epoch its cursor belongs to
+  std::optional<int64_t> agent_time_ms;  // the office clock when it asked (ms since 1970): the hub
+                                         // measures the office's clock offset from it
 };
 
 // kInvalidInput naming the parameter that is missing, repeated, unknown or malformed.

@@ -6,6 +6,7 @@
 #include "domain/units.hpp"
 #include "hub/hub_keys.hpp"
 #include "reference/reference.hpp"
+#include "facts/dossier_store.hpp"
 #include "schema/migrate.hpp"
 
 namespace motcua::hub {
@@ -29,6 +30,12 @@ Result<sql::Db> open_migrated(const std::string& path, bool create) {
     return fail(std::move(e));
   }
   MOTCUA_TRY(schema::configure_connection(db));
+  if (migrated->from_version > 0 && migrated->from_version < 5) {
+    // Derived tables added by the migration are filled from the facts already held.
+    MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
+    MOTCUA_TRY(facts::refresh_all_derived(db).map([](auto&&) {}));
+    MOTCUA_TRY(tx.commit());
+  }
   return db;
 }
 

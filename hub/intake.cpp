@@ -19,6 +19,7 @@
 #include "hub/hub_keys.hpp"
 #include "hub/hub_store.hpp"
 #include "hub/publish.hpp"
+#include "hub/relay.hpp"
 #include "schema/migrate.hpp"
 #include "schema/tables.hpp"
 #include "sync-protocol/ack.hpp"
@@ -160,7 +161,7 @@ struct Intake::Impl {
   HttpResponse batch_state(const HttpRequest& req);
   HttpResponse report(const HttpRequest& req);
   HttpResponse feed_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred, uint64_t after,
-                              const Id128& asked_epoch);
+                              const Id128& epoch, std::optional<int64_t> agent_time_ms);
   // PROTOCOL.md 7.2 steps 2-3, for every signed request: the agent is enrolled and active, the
   // request signature verifies and its counter is new. The error answer, or nullopt when it passes.
   std::optional<HttpResponse> authenticate(const HttpRequest& req, const sync::RequestCredentials& cred,
@@ -496,6 +497,9 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
       reason = "a row conflicts with what the hub holds (same id, other content)";
     } else if (rc != SQLITE_OK) {
       return storage_error(sql::error_from_sqlite(rc, db.get(), "applying batch"));
+    } else {
+      auto relayed = after_office_facts(db, decoded->changeset, agent->id, agent->unit, now);
+      if (!relayed) return storage_error(relayed.error());
     }
   }
   auto record = [&]() -> Status {
@@ -533,11 +537,11 @@ HttpResponse Intake::Impl::feed(const HttpRequest& req) {
   }
   auto query = parse_feed_query(req.target);
   if (!query) return error_response(ProtocolCode::kBadRequest, query.error());
-  return on_writer([this, &req, c = *cred, q = *query] { return feed_on_writer(req, c, q.after, q.epoch); });
+  return on_writer([this, &req, c = *cred, q = *query] { return feed_on_writer(req, c, q.after, q.epoch, q.agent_time_ms); });
 }
 
 HttpResponse Intake::Impl::feed_on_writer(const HttpRequest& req, const sync::RequestCredentials& cred, uint64_t after,
-                                          const Id128& asked_epoch) {
+                                          const Id128& asked_epoch, std::optional<int64_t> agent_time_ms) {
   sql::Db& db = store->db();
   AgentRow agent;
   if (auto refused = authenticate(req, cred, agent)) return *refused;
@@ -554,9 +558,14 @@ HttpResponse Intake::Impl::feed_on_writer(const HttpRequest& req, const sync::Re
     // The agent asking after `from` under this epoch has applied everything up to it.
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt up, db.prepare(
         "UPDATE agent SET last_request_counter = ?2, last_seen_at = ?3, feed_pulled_at = ?3, "
-        "feed_position = CASE WHEN ?4 THEN ?5 ELSE feed_position END WHERE id = ?1"));
+        "feed_position = CASE WHEN ?4 THEN ?5 ELSE feed_position END, "
+        "clock_offset_ms = coalesce(?6, clock_offset_ms), "
+        "clock_measured_at = CASE WHEN ?6 IS NULL THEN clock_measured_at ELSE ?3 END WHERE id = ?1"));
+    // The request was signed just before it left: hub − office, give or take the transit time.
+    std::optional<int64_t> offset;
+    if (agent_time_ms) offset = now.ms - *agent_time_ms;
     up.bind(1, agent.id.blob()).bind(2, static_cast<int64_t>(cred.counter)).bind(3, now.ms)
-        .bind(4, static_cast<int64_t>(same_epoch ? 1 : 0)).bind(5, static_cast<int64_t>(from));
+        .bind(4, static_cast<int64_t>(same_epoch ? 1 : 0)).bind(5, static_cast<int64_t>(from)).bind(6, offset);
     MOTCUA_TRY(up.run());
     return bytes;
   };

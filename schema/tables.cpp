@@ -35,6 +35,7 @@ std::vector<TableInfo> shared_plus(std::vector<TableInfo> own) {
 const std::vector<TableInfo>& agent_tables() {
   static const std::vector<TableInfo> tables = shared_plus({
       {"dossier_state", TableClass::kDerived},
+      {"dossier_conflict", TableClass::kDerived},
       {"meta", TableClass::kLocal},
       {"outbox", TableClass::kLocal},
       {"outbox_batch", TableClass::kLocal},
@@ -55,6 +56,10 @@ const std::vector<TableInfo>& hub_tables() {
       {"dictionary", TableClass::kLocal},
       {"agent_report", TableClass::kLocal},
       {"agent_report_history", TableClass::kLocal},
+      {"dossier_state", TableClass::kDerived},
+      {"dossier_conflict", TableClass::kDerived},
+      {"dossier_unit", TableClass::kLocal},
+      {"clock_flag", TableClass::kLocal},
   });
   return tables;
 }

@@ -38,7 +38,7 @@ ProtocolError refused(ProtocolCode code, const std::string& message, const std::
   return protocol_error(code, Error::invalid_input("feed page refused: " + message, hint));
 }
 
-bool known_kind(uint8_t kind) { return kind >= 1 && kind <= 3; }
+bool known_kind(uint8_t kind) { return kind >= 1 && kind <= 4; }
 
 ProtocolResult<Frame> parse_frame(ByteView bytes, const FeedLimits& limits) {
   wire::Reader r(bytes, kKind);
@@ -160,6 +160,8 @@ const char* feed_kind_name(FeedKind kind) {
       return "catalog";
     case FeedKind::kCalendar:
       return "calendar";
+    case FeedKind::kFacts:
+      return "facts";
     case FeedKind::kDictionary:
       return "dictionary";
   }

@@ -1,5 +1,6 @@
 // The feed page, format 1 ("MCF1"): the hub's signed answer to GET /v1/feed, carrying the next
-// entries of the agent's unit feed (catalogue, calendar and dictionary publications). PROTOCOL.md section 7.4 is
+// entries of the agent's unit feed (catalogue, calendar and dictionary publications, and dossier
+// facts from other units). PROTOCOL.md section 7.4 is
 // the normative byte layout; in short (all integers big-endian):
 //
 //   magic "MCF1" | version u16 | flags u16 | agent_id 16 | request_counter u64 | epoch 16 |
@@ -33,9 +34,10 @@ enum class FeedKind : uint8_t {
   kCatalog = 1,   // a procedure catalogue publication (a delta), body = reference catalogue JSON
   kCalendar = 2,  // a working calendar publication (whole), body = reference calendar JSON
   kDictionary = 3,  // a zstd dictionary for batches, body = dictionary_publication_json (dictionary.hpp)
+  kFacts = 4,       // dossier fact rows from other units (PROTOCOL.md 7.4.6), body = facts JSON; version 1
 };
 
-// "catalog", "calendar", "dictionary".
+// "catalog", "calendar", "dictionary", "facts".
 const char* feed_kind_name(FeedKind kind);
 
 struct FeedEntry {

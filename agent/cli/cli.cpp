@@ -24,12 +24,20 @@ nlohmann::json feed_json(const FeedReport& feed) {
 }
 
 void print_feed_vi(const FeedReport& feed) {
+  int facts = 0;
   for (const auto& name : feed.applied) {
     const auto space = name.find(' ');
     const std::string kind = name.substr(0, space), version = name.substr(space + 1);
-    std::cout << (kind == "catalog" ? "Đã nhận danh mục thủ tục phiên bản " : "Đã nhận lịch làm việc phiên bản ")
+    if (kind == "facts") {
+      ++facts;
+      continue;
+    }
+    std::cout << (kind == "catalog"      ? "Đã nhận danh mục thủ tục phiên bản "
+                  : kind == "dictionary" ? "Đã nhận từ điển nén dữ liệu phiên bản "
+                                         : "Đã nhận lịch làm việc phiên bản ")
               << version << " từ máy chủ tỉnh.\n";
   }
+  if (facts > 0) std::cout << "Đã nhận cập nhật hồ sơ liên thông từ các đơn vị khác.\n";
 }
 
 }  // namespace motcua::agent::cli

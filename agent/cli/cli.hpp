@@ -27,6 +27,8 @@ inline void add_common_options(CLI::App* app, CommonOptions& options) {
 Command add_init_command(CLI::App& root);
 Command add_receive_command(CLI::App& root);
 Command add_set_status_command(CLI::App& root);
+Command add_transfer_command(CLI::App& root);
+Command add_correct_command(CLI::App& root);
 Command add_show_command(CLI::App& root);
 Command add_list_command(CLI::App& root);
 Command add_status_command(CLI::App& root);

@@ -43,6 +43,14 @@ Command add_status_command(CLI::App& root) {
                       << "  Danh mục thủ tục: " << version_vi(s["catalog_version"]) << " ("
                       << s["procedures"].get<int64_t>() << " thủ tục)\n"
                       << "  Lịch làm việc: " << version_vi(s["calendar_version"]) << "\n";
+            if (s["dossiers_held_elsewhere"].get<int64_t>() > 0) {
+              std::cout << "  Hồ sơ đang do đơn vị khác xử lý (liên thông): " << s["dossiers_held_elsewhere"].get<int64_t>()
+                        << "\n";
+            }
+            if (s["conflicts"].get<int64_t>() > 0) {
+              std::cout << "  Thao tác không được áp dụng do xung đột: " << s["conflicts"].get<int64_t>()
+                        << " (xem chi tiết bằng lệnh show)\n";
+            }
             if (s["enrolled"].get<bool>()) {
               std::cout << "  Đồng bộ thành công gần nhất: "
                         << (s["last_sync_ok_at"].is_string() ? human_time(s["last_sync_ok_at"].get<std::string>())

@@ -7,7 +7,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "motcua-agent 0.1.0");
   const std::vector<Command> commands = {
-      add_init_command(app), add_receive_command(app), add_set_status_command(app), add_show_command(app),
+      add_init_command(app), add_receive_command(app), add_set_status_command(app), add_transfer_command(app), add_correct_command(app), add_show_command(app),
       add_list_command(app), add_status_command(app),  add_procedures_command(app), add_enroll_command(app),
       add_sync_command(app),   add_run_command(app),        add_config_command(app),
   };

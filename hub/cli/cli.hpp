@@ -26,5 +26,6 @@ Command add_backup_command(CLI::App& root);
 Command add_restore_command(CLI::App& root);
 // quarantine list, quarantine retry
 std::vector<Command> add_quarantine_commands(CLI::App& root);
+std::vector<Command> add_dossier_commands(CLI::App& root);  // dossier show|set-status|transfer|correct, conflicts list
 
 }  // namespace motcua::hub::cli

@@ -73,7 +73,7 @@ TEST_CASE("the fold follows status events in clock order", "[fold]") {
   CHECK(s.status == DossierStatus::kReturned);
   CHECK(s.resolved_at == Instant{3000});
   CHECK(s.returned_at == Instant{5000});
-  CHECK(s.rejected.empty());
+  CHECK(s.conflicts.empty());
   CHECK(s.event_count == 3);
 }
 
@@ -99,8 +99,8 @@ TEST_CASE("an event that no longer matches the dossier's status loses and is lis
   auto b = status_event(4, 8, 3001, "12004");
   auto s = fold_dossier(c, {status_event(2, 4, 2000), b, a});
   CHECK(s.status == DossierStatus::kResolved);
-  REQUIRE(s.rejected.size() == 1);
-  CHECK(s.rejected[0].event_id == b.id);
+  REQUIRE(s.conflicts.size() == 1);
+  CHECK(s.conflicts[0].event_id == b.id);
 }
 
 TEST_CASE("the fold gives the same state whatever order the facts arrive in", "[fold]") {
@@ -114,7 +114,7 @@ TEST_CASE("the fold gives the same state whatever order the facts arrive in", "[
     std::shuffle(events.begin(), events.end(), rng);
     auto s = fold_dossier(c, events);
     CHECK(s.status == reference.status);
-    CHECK(s.rejected.size() == reference.rejected.size());
+    CHECK(s.conflicts.size() == reference.conflicts.size());
     CHECK(s.last_hlc == reference.last_hlc);
     CHECK(s.due_at == reference.due_at);
   }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -52,6 +53,30 @@ int sync_until_done(Office& office, int attempts) {
     if (r.exit_code == 0 && json::parse(r.out)["pending_changes"] == 0) return i;
   }
   return 0;
+}
+
+// The number of outbox entries of each batch the office built, in the order it sent them.
+std::vector<int64_t> batch_sizes(const Office& office) {
+  auto db = sql::Db::open(office.db_path(), sql::Db::Options{false, true, 5000});
+  REQUIRE(db);
+  auto st = db->prepare("SELECT last_seq - first_seq + 1 FROM outbox_batch ORDER BY first_seq");
+  REQUIRE(st);
+  std::vector<int64_t> sizes;
+  while (true) {
+    auto row = st->step();
+    REQUIRE(row);
+    if (!*row) break;
+    sizes.push_back(st->int64(0));
+  }
+  return sizes;
+}
+
+// Sets the office's batch entry limit as a weak link would have left it (halved from 500).
+void set_batch_row_limit(const Office& office, int64_t limit) {
+  ManualClock clock(*parse_rfc3339(kTestNow));
+  auto store = agent::Store::open(office.data(), false, clock);
+  REQUIRE(store);
+  REQUIRE(store->set_meta("batch_row_limit", std::to_string(limit)));
 }
 
 }  // namespace
@@ -138,4 +163,25 @@ TEST_CASE("the hub's batch state carries its signed acknowledgement of the offic
   // The office's own record of that batch has the same hash: it could record this answer as its ack.
   CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox_batch WHERE hex(hash) = upper('" +
                                          state["last_batch_hash"].get<std::string>() + "')") == 1);
+}
+
+TEST_CASE("the batch row limit grows back only after eight acknowledged batches in a row", "[e2e][weak-link]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "pho-hien", "11953");
+  REQUIRE(office.enroll(hub, hub.enroll_code("11953")).exit_code == 0);
+  record(office, 64, 0);  // two outbox entries each: received, moved to 4
+  REQUIRE(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 128);
+  set_batch_row_limit(office, 2);
+
+  const auto r = office.sync();
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  // Eight batches at each limit before it doubles: 2, 4, 8, then 16 for what is left.
+  std::vector<int64_t> expected;
+  for (int64_t size : {2, 4, 8}) expected.insert(expected.end(), 8, size);
+  expected.push_back(16);
+  CHECK(batch_sizes(office) == expected);
+  CHECK(count_rows(office.db_path(), "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0);
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM batch WHERE status = 'applied'") == 25);
 }

@@ -436,7 +436,7 @@ TEST_CASE("a feed page whose entries disagree with its header is refused naming 
                   "entry 0 has position 1, expected 11");
   }
   SECTION("an unknown kind") {
-    for (uint8_t kind : {uint8_t{0}, uint8_t{4}, uint8_t{255}}) {
+    for (uint8_t kind : {uint8_t{0}, uint8_t{5}, uint8_t{255}}) {
       auto unknown = two;
       unknown[1].kind = kind;
       check_refused(with(2, unknown, 10, 12).build(hub), ProtocolCode::kBadEnvelope, ErrorCode::kInvalidInput,
@@ -679,8 +679,8 @@ TEST_CASE("encode_feed_page refuses a page whose header and entries disagree", "
   refused(order, "entry 0 has position 42, expected 41");
 
   auto kind = sample_page();
-  kind.entries[1].kind = static_cast<sync::FeedKind>(4);
-  refused(kind, "unknown feed entry kind 4");
+  kind.entries[1].kind = static_cast<sync::FeedKind>(5);
+  refused(kind, "unknown feed entry kind 5");
 
   auto utf8 = sample_page();
   utf8.entries[0].body = "{\"name\":\"Ph\xc6\"}";
