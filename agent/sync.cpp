@@ -11,6 +11,7 @@
 #include "agent/hub_link.hpp"
 #include "agent/report.hpp"
 #include "common/fault.hpp"
+#include "common/version.hpp"
 #include "reference/reference.hpp"
 #include "schema/migrate.hpp"
 #include "schema/tables.hpp"
@@ -31,7 +32,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kAgentVersion = "0.1.0";
+constexpr const char* kAgentVersion = kVersion;
 
 struct PendingBatch {
   int64_t first_seq = 0;

@@ -339,11 +339,13 @@ DossierState fold_dossier(const CreationFact& creation, std::vector<EventFact> e
   // parents were recorded follows the chain event before it in fact order.
   Children chain;
   std::map<std::string, Children> corrections;  // field -> tree
+  std::map<Id128, Id128> parent_of;             // every chain step and correction -> its parent
   std::optional<Id128> previous_chain;
   for (const EventFact& e : events) {
     if (e.kind == EventKind::kStatus || e.kind == EventKind::kTransfer) {
       const Id128 parent = e.parent ? *e.parent : previous_chain.value_or(root);
       previous_chain = e.id;
+      parent_of[e.id] = parent;
       if (parent != root && !known.count(parent)) {
         st.waiting.push_back(e.id);
         continue;
@@ -351,6 +353,7 @@ DossierState fold_dossier(const CreationFact& creation, std::vector<EventFact> e
       chain[parent].push_back(&e);
     } else if (e.kind == EventKind::kCorrection) {
       const Id128 parent = e.parent.value_or(root);
+      parent_of[e.id] = parent;
       if (parent != root && !known.count(parent)) {
         st.waiting.push_back(e.id);
         continue;
@@ -423,7 +426,7 @@ DossierState fold_dossier(const CreationFact& creation, std::vector<EventFact> e
         if (!may(e)) {
           st.conflicts.push_back({e->id, std::nullopt, ConflictRule::kCorrectionNotAllowed,
                                   "correction of " + field + " by " + e->origin_unit +
-                                      (target ? ", which never received or held the dossier" : ": not a correctable field")});
+                                      (target ? ", which neither received the dossier nor held it in its applied history" : ": not a correctable field")});
         } else if (e->value != winner->value) {
           st.conflicts.push_back({e->id, winner->id, ConflictRule::kConcurrentCorrection,
                                   "corrections of " + field + " by " + e->origin_unit + " ('" + e->value + "') and " +
@@ -449,6 +452,16 @@ DossierState fold_dossier(const CreationFact& creation, std::vector<EventFact> e
     }
   }
 
+  // An event below a waiting one waits with it: what it builds on has not arrived yet either.
+  const std::set<Id128> waiting(st.waiting.begin(), st.waiting.end());
+  auto below_waiting = [&](const Id128& id) {
+    std::set<Id128> visited;
+    for (auto it = parent_of.find(id); it != parent_of.end() && visited.insert(it->second).second;
+         it = parent_of.find(it->second)) {
+      if (waiting.count(it->second)) return true;
+    }
+    return false;
+  };
   // Whatever is neither applied, lost, nor waiting does not descend from the creation (a parent
   // that is a note, a loop of parents): it is recorded too, never silently dropped.
   std::set<Id128> seen(st.applied.begin(), st.applied.end());
@@ -456,6 +469,10 @@ DossierState fold_dossier(const CreationFact& creation, std::vector<EventFact> e
   seen.insert(st.waiting.begin(), st.waiting.end());
   for (const EventFact& e : events) {
     if (e.kind == EventKind::kNote || seen.count(e.id)) continue;
+    if (below_waiting(e.id)) {
+      st.waiting.push_back(e.id);
+      continue;
+    }
     st.conflicts.push_back({e.id, std::nullopt, ConflictRule::kIllegalStep,
                             std::string(event_kind_name(e.kind)) + " event by " + e.origin_unit +
                                 " does not follow from the dossier's creation"});

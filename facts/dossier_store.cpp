@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "common/text.hpp"
@@ -49,8 +48,10 @@ Result<domain::EventFact> event_from_row(const sql::Stmt& st) {
   domain::EventFact e;
   MOTCUA_ASSIGN_OR_RETURN(e.id, Id128::from_blob(st.blob(0)));
   MOTCUA_ASSIGN_OR_RETURN(e.kind, domain::parse_event_kind(st.text(1)));
-  if (auto f = st.opt_int64(2); f && domain::is_valid_status(static_cast<int>(*f))) e.from_status = static_cast<DossierStatus>(*f);
-  if (auto t = st.opt_int64(3); t && domain::is_valid_status(static_cast<int>(*t))) e.to_status = static_cast<DossierStatus>(*t);
+  if (auto f = st.opt_int64(2); f && domain::is_valid_status(static_cast<int>(*f)))
+    e.from_status = static_cast<DossierStatus>(*f);
+  if (auto t = st.opt_int64(3); t && domain::is_valid_status(static_cast<int>(*t)))
+    e.to_status = static_cast<DossierStatus>(*t);
   e.at = Instant{st.int64(4)};
   if (auto due = st.opt_int64(5)) e.due_at = Instant{*due};
   e.note = st.text(6);
@@ -62,7 +63,9 @@ Result<domain::EventFact> event_from_row(const sql::Stmt& st) {
   return e;
 }
 
-std::optional<int64_t> ms_of(const std::optional<Instant>& t) { return t ? std::optional<int64_t>(t->ms) : std::nullopt; }
+std::optional<int64_t> ms_of(const std::optional<Instant>& t) {
+  return t ? std::optional<int64_t>(t->ms) : std::nullopt;
+}
 
 bool all_digits(std::string_view s) {
   for (char c : s) {
@@ -93,15 +96,24 @@ Error not_holder(const std::string& code, const std::string& holder) {
 }
 
 Status insert_event(sql::Db& tx, const Actor& actor, const Id128& dossier_id, const domain::EventFact& e) {
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, tx.prepare(
-      "INSERT INTO dossier_event(id, dossier_id, kind, from_status, to_status, at, due_at, note, data, hlc, "
-      "origin_unit, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt ins,
+      tx.prepare("INSERT INTO dossier_event(id, dossier_id, kind, from_status, to_status, at, due_at, note, data, hlc, "
+                 "origin_unit, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
   auto status_of = [](const std::optional<DossierStatus>& s) {
     return s ? std::optional<int64_t>(static_cast<int64_t>(*s)) : std::nullopt;
   };
-  ins.bind(1, e.id.blob()).bind(2, dossier_id.blob()).bind(3, domain::event_kind_name(e.kind))
-      .bind(4, status_of(e.from_status)).bind(5, status_of(e.to_status)).bind(6, actor.at.ms).bind(7, ms_of(e.due_at))
-      .bind(8, e.note).bind(9, domain::event_data_json(e)).bind(10, actor.hlc.value).bind(11, actor.unit)
+  ins.bind(1, e.id.blob())
+      .bind(2, dossier_id.blob())
+      .bind(3, domain::event_kind_name(e.kind))
+      .bind(4, status_of(e.from_status))
+      .bind(5, status_of(e.to_status))
+      .bind(6, actor.at.ms)
+      .bind(7, ms_of(e.due_at))
+      .bind(8, e.note)
+      .bind(9, domain::event_data_json(e))
+      .bind(10, actor.hlc.value)
+      .bind(11, actor.unit)
       .bind(12, actor.name);
   return ins.run();
 }
@@ -121,13 +133,14 @@ Result<std::string> clean_text(const std::string& raw, const char* what) {
 }
 
 Result<std::optional<LoadedDossier>> load_dossier(sql::Db& db, const Id128& dossier_id) {
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT ") + kDossierColumns + " FROM dossier WHERE id = ?1"));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st,
+                          db.prepare(std::string("SELECT ") + kDossierColumns + " FROM dossier WHERE id = ?1"));
   st.bind(1, dossier_id.blob());
   MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
   if (!row) return std::optional<LoadedDossier>();
   MOTCUA_ASSIGN_OR_RETURN(LoadedDossier d, creation_from_row(st));
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ev, db.prepare(std::string("SELECT ") + kEventColumns +
-                                                   " FROM dossier_event WHERE dossier_id = ?1"));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt ev, db.prepare(std::string("SELECT ") + kEventColumns + " FROM dossier_event WHERE dossier_id = ?1"));
   ev.bind(1, dossier_id.blob());
   while (true) {
     MOTCUA_ASSIGN_OR_RETURN(bool r, ev.step());
@@ -144,28 +157,45 @@ Result<std::optional<domain::DossierState>> refresh_derived(sql::Db& db, const I
   const domain::CreationFact& c = loaded->creation;
   domain::DossierState s = domain::fold_dossier(c, loaded->events);
 
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt up, db.prepare(
-      "INSERT OR REPLACE INTO dossier_state(dossier_id, code, status, holder_unit, receiving_unit, resolving_unit, "
-      "procedure_key, applicant_name, applicant_citizen_id, received_at, due_at, paused_at, resolved_at, returned_at, "
-      "supplement_count, event_count, last_hlc, search_text) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
-  up.bind(1, dossier_id.blob()).bind(2, c.code).bind(3, static_cast<int>(s.status)).bind(4, s.holder_unit)
-      .bind(5, c.receiving_unit).bind(6, c.resolving_unit).bind(7, loaded->procedure_key).bind(8, s.applicant_name)
-      .bind(9, s.applicant_citizen_id).bind(10, c.received_at.ms).bind(11, ms_of(s.due_at)).bind(12, ms_of(s.paused_at))
-      .bind(13, ms_of(s.resolved_at)).bind(14, ms_of(s.returned_at)).bind(15, s.supplement_count)
-      .bind(16, s.event_count).bind(17, s.last_hlc.value)
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt up,
+      db.prepare(
+          "INSERT OR REPLACE INTO dossier_state(dossier_id, code, status, holder_unit, receiving_unit, resolving_unit, "
+          "procedure_key, applicant_name, applicant_citizen_id, received_at, due_at, paused_at, resolved_at, "
+          "returned_at, "
+          "supplement_count, event_count, last_hlc, search_text) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
+  up.bind(1, dossier_id.blob())
+      .bind(2, c.code)
+      .bind(3, static_cast<int>(s.status))
+      .bind(4, s.holder_unit)
+      .bind(5, c.receiving_unit)
+      .bind(6, c.resolving_unit)
+      .bind(7, loaded->procedure_key)
+      .bind(8, s.applicant_name)
+      .bind(9, s.applicant_citizen_id)
+      .bind(10, c.received_at.ms)
+      .bind(11, ms_of(s.due_at))
+      .bind(12, ms_of(s.paused_at))
+      .bind(13, ms_of(s.resolved_at))
+      .bind(14, ms_of(s.returned_at))
+      .bind(15, s.supplement_count)
+      .bind(16, s.event_count)
+      .bind(17, s.last_hlc.value)
       .bind(18, fold_for_search(s.applicant_name + " " + c.code + " " + s.applicant_citizen_id));
   MOTCUA_TRY(up.run());
 
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt del, db.prepare("DELETE FROM dossier_conflict WHERE dossier_id = ?1"));
   del.bind(1, dossier_id.blob());
   MOTCUA_TRY(del.run());
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
-      "INSERT INTO dossier_conflict(event_id, dossier_id, winner_event_id, rule, detail) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare("INSERT INTO dossier_conflict(event_id, dossier_id, "
+                                                    "winner_event_id, rule, detail) VALUES (?1, ?2, ?3, ?4, ?5)"));
   for (const auto& k : s.conflicts) {
     ins.bind(1, k.event_id.blob()).bind(2, dossier_id.blob());
-    if (k.winner_id) ins.bind(3, k.winner_id->blob());
-    else ins.bind_null(3);
+    if (k.winner_id)
+      ins.bind(3, k.winner_id->blob());
+    else
+      ins.bind_null(3);
     ins.bind(4, domain::conflict_rule_name(k.rule)).bind(5, k.detail);
     MOTCUA_TRY(ins.run());
   }
@@ -233,13 +263,18 @@ Result<StepResult> record_status(sql::Db& tx, const Actor& actor, const std::str
   named.name = name;
   MOTCUA_TRY(insert_event(tx, named, c.id, e));
   MOTCUA_ASSIGN_OR_RETURN(auto after, refresh_derived(tx, c.id));
-  StepResult r{c.id, e.id, c.code, st.status, to, after ? after->due_at : std::nullopt,
+  StepResult r{c.id,
+               e.id,
+               c.code,
+               st.status,
+               to,
+               after ? after->due_at : std::nullopt,
                after ? after->holder_unit : st.holder_unit};
   return r;
 }
 
-Result<StepResult> record_transfer(sql::Db& tx, const Actor& actor, const std::string& code,
-                                   const std::string& raw_to, const std::string& raw_note) {
+Result<StepResult> record_transfer(sql::Db& tx, const Actor& actor, const std::string& code, const std::string& raw_to,
+                                   const std::string& raw_note) {
   MOTCUA_ASSIGN_OR_RETURN(std::string name, clean_actor(actor));
   MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(raw_note, "note"));
   const std::string to_unit(trim(raw_to));
@@ -248,12 +283,14 @@ Result<StepResult> record_transfer(sql::Db& tx, const Actor& actor, const std::s
   const domain::CreationFact& c = cur.dossier.creation;
   if (st.holder_unit != actor.unit) return fail(not_holder(c.code, st.holder_unit));
   if (!domain::is_transferable(st.status)) {
-    return fail(Error::conflict("dossier " + c.code + " is in status " + std::to_string(static_cast<int>(st.status)) + " (" +
-                                    domain::status_name_en(st.status) + ") and cannot be handed over",
-                                "a dossier is transferred while received (2) or being processed (4), or resolved (9) to "
-                                "hand the result back")
-                    .vi("Chỉ chuyển liên thông hồ sơ ở trạng thái \"Được tiếp nhận\", \"Đang xử lý\" hoặc \"Đã xử lý xong\"; hồ sơ " +
-                        c.code + " đang ở trạng thái \"" + domain::status_name_vi(st.status) + "\"."));
+    return fail(
+        Error::conflict("dossier " + c.code + " is in status " + std::to_string(static_cast<int>(st.status)) + " (" +
+                            domain::status_name_en(st.status) + ") and cannot be handed over",
+                        "a dossier is transferred while received (2) or being processed (4), or resolved (9) to "
+                        "hand the result back")
+            .vi("Chỉ chuyển liên thông hồ sơ ở trạng thái \"Được tiếp nhận\", \"Đang xử lý\" hoặc \"Đã xử lý xong\"; "
+                "hồ sơ " +
+                c.code + " đang ở trạng thái \"" + domain::status_name_vi(st.status) + "\"."));
   }
   if (to_unit == st.holder_unit) {
     return fail(Error::invalid_input("dossier " + c.code + " is already held by unit " + to_unit,
@@ -273,9 +310,10 @@ Result<StepResult> record_transfer(sql::Db& tx, const Actor& actor, const std::s
     known = own && target && target->province_code == unit.text(0);
   }
   if (!known) {
-    return fail(Error::not_found("unit '" + to_unit + "' is not in the province's list of units",
-                                 "use the GSO code of a unit of this province, e.g. 11956 for a commune or 33 for the province")
-                    .vi("Không có đơn vị có mã " + to_unit + "."));
+    return fail(
+        Error::not_found("unit '" + to_unit + "' is not in the province's list of units",
+                         "use the GSO code of a unit of this province, e.g. 11956 for a commune or 33 for the province")
+            .vi("Không có đơn vị có mã " + to_unit + "."));
   }
   domain::EventFact e;
   e.id = Id128::random();
@@ -304,15 +342,17 @@ Result<bool> record_correction(sql::Db& tx, const Actor& actor, const std::strin
   }
   MOTCUA_ASSIGN_OR_RETURN(std::string value, clean_text(raw_value, field.c_str()));
   if (field == "applicant_citizen_id" && (value.size() != 12 || !all_digits(value))) {
-    return fail(Error::invalid_input("citizen id '" + value + "' is not 12 digits", "a CCCD number has exactly 12 digits")
-                    .vi("Số CCCD phải gồm đúng 12 chữ số."));
+    return fail(
+        Error::invalid_input("citizen id '" + value + "' is not 12 digits", "a CCCD number has exactly 12 digits")
+            .vi("Số CCCD phải gồm đúng 12 chữ số."));
   }
   if (field == "phone" && !value.empty() && (value.size() != 10 || value[0] != '0' || !all_digits(value))) {
     return fail(Error::invalid_input("phone '" + value + "' is not a 10-digit number starting with 0")
                     .vi("Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0."));
   }
   if (field == "applicant_name" && value.empty()) {
-    return fail(Error::invalid_input("the applicant's name cannot be empty").vi("Họ tên chủ hồ sơ không được để trống."));
+    return fail(
+        Error::invalid_input("the applicant's name cannot be empty").vi("Họ tên chủ hồ sơ không được để trống."));
   }
   MOTCUA_ASSIGN_OR_RETURN(Current cur, load_current(tx, code));
   const domain::DossierState& st = cur.state;
@@ -349,11 +389,16 @@ namespace {
 json opt_instant(const std::optional<Instant>& t) { return t ? json(format_rfc3339_vn(*t)) : json(nullptr); }
 
 json event_json(const domain::EventFact& e) {
-  json ej = {{"id", e.id.hex()}, {"kind", domain::event_kind_name(e.kind)},
+  json ej = {{"id", e.id.hex()},
+             {"kind", domain::event_kind_name(e.kind)},
              {"from_status", e.from_status ? json(static_cast<int>(*e.from_status)) : json(nullptr)},
              {"to_status", e.to_status ? json(static_cast<int>(*e.to_status)) : json(nullptr)},
-             {"at", format_rfc3339_vn(e.at)}, {"due_at", opt_instant(e.due_at)}, {"note", e.note},
-             {"actor", e.actor}, {"origin_unit", e.origin_unit}, {"hlc", e.hlc.value},
+             {"at", format_rfc3339_vn(e.at)},
+             {"due_at", opt_instant(e.due_at)},
+             {"note", e.note},
+             {"actor", e.actor},
+             {"origin_unit", e.origin_unit},
+             {"hlc", e.hlc.value},
              {"clock_suspect", e.clock_suspect}};
   if (e.parent) ej["parent"] = e.parent->hex();
   if (e.kind == domain::EventKind::kTransfer) ej["to_unit"] = e.transfer_to;
@@ -370,16 +415,18 @@ Result<json> dossier_json(sql::Db& db, const Id128& dossier_id) {
   MOTCUA_ASSIGN_OR_RETURN(auto loaded, load_dossier(db, dossier_id));
   if (!loaded) return fail(Error::not_found("dossier " + dossier_id.hex() + " has no creation record here"));
   const domain::CreationFact& creation = loaded->creation;
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
-      "SELECT procedure_key, procedure_version, channel, received_at, entered_at, due_rule, due_at, actor, "
-      "clock_suspect FROM dossier WHERE id = ?1"));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt st,
+      db.prepare("SELECT procedure_key, procedure_version, channel, received_at, entered_at, due_rule, due_at, actor, "
+                 "clock_suspect FROM dossier WHERE id = ?1"));
   st.bind(1, dossier_id.blob());
   MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
   if (!row) return fail(Error::not_found("dossier " + dossier_id.hex() + " has no creation record here"));
 
   json proc = {{"key", st.text(0)}, {"version", st.int64(1)}};
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt p, db.prepare(
-      "SELECT national_code, name, time_limit_text FROM procedure WHERE key = ?1 AND version = ?2"));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt p,
+      db.prepare("SELECT national_code, name, time_limit_text FROM procedure WHERE key = ?1 AND version = ?2"));
   p.bind(1, st.text(0)).bind(2, st.int64(1));
   MOTCUA_ASSIGN_OR_RETURN(bool has_proc, p.step());
   if (has_proc) {
@@ -410,14 +457,16 @@ Result<json> dossier_json(sql::Db& db, const Id128& dossier_id) {
       {"clock_suspect", st.int64(8) != 0},
   };
 
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt docs, db.prepare(
-      "SELECT position, name, form, copies FROM dossier_document WHERE dossier_id = ?1 ORDER BY position"));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt docs,
+      db.prepare("SELECT position, name, form, copies FROM dossier_document WHERE dossier_id = ?1 ORDER BY position"));
   docs.bind(1, dossier_id.blob());
   json doc_list = json::array();
   while (true) {
     MOTCUA_ASSIGN_OR_RETURN(bool r, docs.step());
     if (!r) break;
-    doc_list.push_back({{"position", docs.int64(0)}, {"name", docs.text(1)}, {"form", docs.text(2)}, {"copies", docs.int64(3)}});
+    doc_list.push_back(
+        {{"position", docs.int64(0)}, {"name", docs.text(1)}, {"form", docs.text(2)}, {"copies", docs.int64(3)}});
   }
   out["documents"] = doc_list;
 
@@ -428,10 +477,7 @@ Result<json> dossier_json(sql::Db& db, const Id128& dossier_id) {
     json ej = event_json(e);
     const bool waiting = std::find(state.waiting.begin(), state.waiting.end(), e.id) != state.waiting.end();
     const domain::ConflictRecord* lost = state.conflict_of(e.id);
-    ej["outcome"] = e.kind == domain::EventKind::kNote ? "recorded"
-                    : lost                              ? "lost"
-                    : waiting                           ? "waiting"
-                                                        : "applied";
+    ej["outcome"] = e.kind == domain::EventKind::kNote ? "recorded" : lost ? "lost" : waiting ? "waiting" : "applied";
     ej["applied"] = !lost && !waiting;
     if (lost) {
       ej["conflict_rule"] = domain::conflict_rule_name(lost->rule);
@@ -442,8 +488,10 @@ Result<json> dossier_json(sql::Db& db, const Id128& dossier_id) {
   out["events"] = ev_list;
   json conflicts = json::array();
   for (const auto& c : state.conflicts) {
-    json cj = {{"rule", domain::conflict_rule_name(c.rule)}, {"detail", c.detail},
-               {"lost", event_json(*by_id.at(c.event_id))}, {"applied", nullptr}};
+    json cj = {{"rule", domain::conflict_rule_name(c.rule)},
+               {"detail", c.detail},
+               {"lost", event_json(*by_id.at(c.event_id))},
+               {"applied", nullptr}};
     if (c.winner_id) cj["applied"] = event_json(*by_id.at(*c.winner_id));
     conflicts.push_back(std::move(cj));
   }
@@ -493,7 +541,8 @@ const std::vector<std::string>& fact_tables() {
 Result<std::vector<FactRef>> dossier_fact_refs(sql::Db& db, const Id128& dossier_id) {
   std::vector<FactRef> out{{"dossier", dossier_id}};
   for (const char* table : {"dossier_document", "dossier_event"}) {
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(std::string("SELECT id FROM ") + table + " WHERE dossier_id = ?1"));
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st,
+                            db.prepare(std::string("SELECT id FROM ") + table + " WHERE dossier_id = ?1"));
     st.bind(1, dossier_id.blob());
     while (true) {
       MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
@@ -520,14 +569,20 @@ Result<json> facts_json(sql::Db& db, const std::vector<FactRef>& rows) {
         for (size_t i = 0; i < shape.columns.size(); ++i) {
           const int col = static_cast<int>(i);
           switch (sqlite3_column_type(st.get(), col)) {
-            case SQLITE_NULL: obj[shape.columns[i]] = nullptr; break;
-            case SQLITE_INTEGER: obj[shape.columns[i]] = st.int64(col); break;
+            case SQLITE_NULL:
+              obj[shape.columns[i]] = nullptr;
+              break;
+            case SQLITE_INTEGER:
+              obj[shape.columns[i]] = st.int64(col);
+              break;
             case SQLITE_BLOB: {
               const sql::Blob b = st.blob(col);
               obj[shape.columns[i]] = to_hex(b.data(), b.size());
               break;
             }
-            default: obj[shape.columns[i]] = st.text(col); break;
+            default:
+              obj[shape.columns[i]] = st.text(col);
+              break;
           }
         }
         list.push_back(std::move(obj));

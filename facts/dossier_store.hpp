@@ -8,12 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "common/error.hpp"
 #include "common/hlc.hpp"
@@ -51,9 +50,9 @@ Result<Id128> find_dossier_by_code(sql::Db& db, const std::string& code);
 
 // Who acts, and when. `hlc` is a fresh value from the acting replica's clock.
 struct Actor {
-  std::string unit;   // the unit the action is recorded for (origin_unit)
-  std::string name;   // the person (NFC)
-  Instant at;         // wall clock of the action
+  std::string unit;  // the unit the action is recorded for (origin_unit)
+  std::string name;  // the person (NFC)
+  Instant at;        // wall clock of the action
   Hlc hlc;
   bool clock_suspect = false;
 };
@@ -112,7 +111,7 @@ struct AppliedFacts {
   std::set<Id128> dossiers;  // dossiers with a row new to this replica
   int rows_new = 0;
   int rows_known = 0;
-  Hlc max_hlc;               // the largest HLC among the rows
+  Hlc max_hlc;  // the largest HLC among the rows
 };
 // Inserts the rows this replica does not hold yet (facts are immutable: a row it holds is left as
 // is) and refolds the dossiers they touch. Tables and columns are checked against this database's

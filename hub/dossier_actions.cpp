@@ -2,7 +2,6 @@
 
 #include <functional>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "hub/relay.hpp"
@@ -84,7 +83,8 @@ Result<json> hub_dossier_json(HubStore& store, const std::string& code) {
   MOTCUA_ASSIGN_OR_RETURN(Id128 id, facts::find_dossier_by_code(db, code));
   MOTCUA_ASSIGN_OR_RETURN(json out, facts::dossier_json(db, id));
   json units = json::array();
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt u, db.prepare("SELECT unit FROM dossier_unit WHERE dossier_id = ?1 ORDER BY since, unit"));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt u,
+                          db.prepare("SELECT unit FROM dossier_unit WHERE dossier_id = ?1 ORDER BY since, unit"));
   u.bind(1, id.blob());
   while (true) {
     MOTCUA_ASSIGN_OR_RETURN(bool row, u.step());
@@ -93,15 +93,19 @@ Result<json> hub_dossier_json(HubStore& store, const std::string& code) {
   }
   out["involved_units"] = units;
   json flags = json::array();
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt f, db.prepare(
-      "SELECT fact_id, agent_id, offset_ms, flagged_at FROM clock_flag WHERE dossier_id = ?1 ORDER BY flagged_at"));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt f,
+      db.prepare(
+          "SELECT fact_id, agent_id, offset_ms, flagged_at FROM clock_flag WHERE dossier_id = ?1 ORDER BY flagged_at"));
   f.bind(1, id.blob());
   while (true) {
     MOTCUA_ASSIGN_OR_RETURN(bool row, f.step());
     if (!row) break;
     const sql::Blob fact = f.blob(0), agent = f.blob(1);
-    flags.push_back({{"fact", to_hex(fact.data(), fact.size())}, {"agent", to_hex(agent.data(), agent.size())},
-                     {"clock_offset_ms", f.int64(2)}, {"flagged_at", format_rfc3339_vn(Instant{f.int64(3)})}});
+    flags.push_back({{"fact", to_hex(fact.data(), fact.size())},
+                     {"agent", to_hex(agent.data(), agent.size())},
+                     {"clock_offset_ms", f.int64(2)},
+                     {"flagged_at", format_rfc3339_vn(Instant{f.int64(3)})}});
   }
   out["clock_flags"] = flags;
   return out;
@@ -111,9 +115,10 @@ Result<json> list_conflicts(HubStore& store, const ConflictFilter& filter) {
   sql::Db& db = store.db();
   if (filter.limit < 1) return fail(Error::invalid_input("--limit must be at least 1"));
   std::string where = filter.unit ? " WHERE c.dossier_id IN (SELECT dossier_id FROM dossier_unit WHERE unit = ?1)" : "";
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
-      "SELECT c.dossier_id, c.event_id FROM dossier_conflict c JOIN dossier_event e ON e.id = c.event_id" + where +
-      " ORDER BY e.hlc DESC, e.id LIMIT " + std::to_string(filter.limit)));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt st,
+      db.prepare("SELECT c.dossier_id, c.event_id FROM dossier_conflict c JOIN dossier_event e ON e.id = c.event_id" +
+                 where + " ORDER BY e.hlc DESC, e.id LIMIT " + std::to_string(filter.limit)));
   if (filter.unit) st.bind(1, *filter.unit);
   std::vector<std::pair<Id128, Id128>> rows;
   while (true) {
@@ -142,8 +147,7 @@ Result<json> list_conflicts(HubStore& store, const ConflictFilter& filter) {
       list.push_back(std::move(entry));
     }
   }
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt count, db.prepare(
-      "SELECT count(*) FROM dossier_conflict c" + where));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt count, db.prepare("SELECT count(*) FROM dossier_conflict c" + where));
   if (filter.unit) count.bind(1, *filter.unit);
   MOTCUA_ASSIGN_OR_RETURN(bool crow, count.step());
   return json{{"conflicts", list}, {"total", crow ? count.int64(0) : 0}, {"limit", filter.limit}};

@@ -6,10 +6,9 @@
 // recorded (docs/CONFLICTS.md).
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "common/error.hpp"
 #include "domain/dossier.hpp"

@@ -1,10 +1,8 @@
 #include "hub/relay.hpp"
 
-#include <map>
-
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
 
 namespace motcua::hub {
 
@@ -12,7 +10,8 @@ using nlohmann::json;
 
 Result<TouchedFacts> touched_by_changeset(const sql::Blob& changeset) {
   sqlite3_changeset_iter* raw = nullptr;
-  int rc = sqlite3changeset_start(&raw, static_cast<int>(changeset.size()), const_cast<unsigned char*>(changeset.data()));
+  int rc =
+      sqlite3changeset_start(&raw, static_cast<int>(changeset.size()), const_cast<unsigned char*>(changeset.data()));
   sql::ChangesetIterHandle it(raw);
   if (rc != SQLITE_OK) return fail(Error::corruption("cannot read the change set"));
   TouchedFacts out;
@@ -57,8 +56,8 @@ Result<std::set<std::string>> involved_units(sql::Db& db, const Id128& dossier) 
 
 Result<std::set<std::string>> acting_units(sql::Db& db, const Id128& dossier) {
   std::set<std::string> out;
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
-      "SELECT origin_unit FROM dossier WHERE id = ?1 UNION SELECT origin_unit FROM dossier_event WHERE dossier_id = ?1"));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT origin_unit FROM dossier WHERE id = ?1 UNION SELECT "
+                                                   "origin_unit FROM dossier_event WHERE dossier_id = ?1"));
   st.bind(1, dossier.blob());
   while (true) {
     MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
@@ -88,8 +87,8 @@ Result<RelayReport> relay_facts(sql::Db& db, const TouchedFacts& touched, const 
   }
 
   std::map<std::string, std::vector<facts::FactRef>> for_unit;
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt join, db.prepare(
-      "INSERT OR IGNORE INTO dossier_unit(dossier_id, unit, since) VALUES (?1, ?2, ?3)"));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt join, db.prepare("INSERT OR IGNORE INTO dossier_unit(dossier_id, unit, since) VALUES (?1, ?2, ?3)"));
   for (const Id128& dossier : touched.dossiers) {
     MOTCUA_ASSIGN_OR_RETURN(auto state, facts::refresh_derived(db, dossier));
     if (!state) continue;  // events of a dossier whose creation the hub does not hold: nothing to fold
@@ -121,14 +120,17 @@ Result<RelayReport> relay_facts(sql::Db& db, const TouchedFacts& touched, const 
     }
   }
 
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt append, db.prepare(
-      "INSERT INTO feed_entry(unit, position, kind, version, created_at, body) "
-      "VALUES (?1, coalesce((SELECT max(position) FROM feed_entry WHERE unit = ?1), 0) + 1, 'facts', 1, ?2, ?3)"));
+  MOTCUA_ASSIGN_OR_RETURN(
+      sql::Stmt append,
+      db.prepare(
+          "INSERT INTO feed_entry(unit, position, kind, version, created_at, body) "
+          "VALUES (?1, coalesce((SELECT max(position) FROM feed_entry WHERE unit = ?1), 0) + 1, 'facts', 1, ?2, ?3)"));
   for (const auto& [unit, refs] : for_unit) {
     if (refs.empty()) continue;
     for (size_t start = 0; start < refs.size(); start += kFactRowsPerEntry) {
-      const std::vector<facts::FactRef> chunk(refs.begin() + static_cast<std::ptrdiff_t>(start),
-                                              refs.begin() + static_cast<std::ptrdiff_t>(std::min(refs.size(), start + kFactRowsPerEntry)));
+      const std::vector<facts::FactRef> chunk(
+          refs.begin() + static_cast<std::ptrdiff_t>(start),
+          refs.begin() + static_cast<std::ptrdiff_t>(std::min(refs.size(), start + kFactRowsPerEntry)));
       MOTCUA_ASSIGN_OR_RETURN(json body, facts::facts_json(db, chunk));
       append.bind(1, unit).bind(2, now.ms).bind(3, body.dump());
       MOTCUA_TRY(append.run());
@@ -147,10 +149,11 @@ Result<RelayReport> after_office_facts(sql::Db& db, const sql::Blob& changeset, 
   MOTCUA_ASSIGN_OR_RETURN(bool row, off.step());
   const std::optional<int64_t> offset = row ? off.opt_int64(0) : std::nullopt;
   if (offset && (*offset > facts::kClockSuspectMs || -*offset > facts::kClockSuspectMs)) {
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt flag, db.prepare(
-        "INSERT OR IGNORE INTO clock_flag(fact_id, dossier_id, agent_id, offset_ms, flagged_at) "
-        "SELECT ?1, coalesce((SELECT dossier_id FROM dossier_event WHERE id = ?1), "
-        "(SELECT dossier_id FROM dossier_document WHERE id = ?1), ?1), ?2, ?3, ?4"));
+    MOTCUA_ASSIGN_OR_RETURN(
+        sql::Stmt flag,
+        db.prepare("INSERT OR IGNORE INTO clock_flag(fact_id, dossier_id, agent_id, offset_ms, flagged_at) "
+                   "SELECT ?1, coalesce((SELECT dossier_id FROM dossier_event WHERE id = ?1), "
+                   "(SELECT dossier_id FROM dossier_document WHERE id = ?1), ?1), ?2, ?3, ?4"));
     for (const facts::FactRef& ref : touched.rows) {
       if (ref.table == "dossier_document") continue;  // a document shares its dossier's moment
       flag.bind(1, ref.id.blob()).bind(2, agent_id.blob()).bind(3, *offset).bind(4, now.ms);

@@ -33,8 +33,8 @@ constexpr size_t kFactRowsPerEntry = 200;
 
 struct RelayReport {
   int dossiers = 0;
-  int entries = 0;        // feed entries appended
-  int units_joined = 0;   // (dossier, unit) pairs involved for the first time
+  int entries = 0;       // feed entries appended
+  int units_joined = 0;  // (dossier, unit) pairs involved for the first time
 };
 
 // Inside the caller's transaction. `from_unit`: the unit whose office sent these facts (it is not

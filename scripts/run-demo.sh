@@ -7,6 +7,8 @@
 # The hub stops; the offices keep recording dossiers. The hub comes back, the offices sync, the
 # province publishes an amended catalogue (one procedure renamed, one time limit changed) and the
 # offices sync again: a new dossier uses the new time limit while an old one keeps its due date.
+# Last, Phố Hiến hands a dossier over to Như Quỳnh (liên thông), which resolves it and hands the
+# result back; Phố Hiến returns it, and the hub records no conflict.
 #
 # Clocks are pinned (MOTCUA_NOW) so the Tết break shows in the appointments. The hub listens on a
 # free loopback port; readiness is polled; the script checks what it claims, stops the hub and
@@ -184,6 +186,31 @@ grep -E '^  "(requests|wire_bytes_up|wire_bytes_down)"' "$demo/sync.json"
 step "The hub's view: every office, its dossiers, and the feed it confirmed applying"
 "$hub" status --data "$demo/hub"
 check "the hub holds all 8 dossiers" test "$("$hub" status --data "$demo/hub" --json | field dossiers)" = 8
+
+step "Phố Hiến hands the guardianship dossier over to Như Quỳnh (liên thông); both sync"
+handed=33.11953-260213-0002
+export MOTCUA_NOW=2026-03-06T10:00:00+07:00 MOTCUA_ACTOR=canbo.phohien
+"$agent" set-status --data "$demo/pho-hien" "$handed" --status 4
+"$agent" transfer --data "$demo/pho-hien" "$handed" --to 12004 --note "Người được giám hộ cư trú tại xã Như Quỳnh"
+"$agent" sync --data "$demo/pho-hien"
+"$agent" sync --data "$demo/nhu-quynh"
+
+step "Như Quỳnh resolves it (4 → 9) and hands the result back; Phố Hiến returns it (9 → 10)"
+export MOTCUA_NOW=2026-03-06T14:00:00+07:00 MOTCUA_ACTOR=canbo.nhuquynh
+"$agent" set-status --data "$demo/nhu-quynh" "$handed" --status 9
+"$agent" transfer --data "$demo/nhu-quynh" "$handed" --to 11953
+"$agent" sync --data "$demo/nhu-quynh"
+export MOTCUA_NOW=2026-03-06T15:00:00+07:00 MOTCUA_ACTOR=canbo.phohien
+"$agent" sync --data "$demo/pho-hien"
+"$agent" set-status --data "$demo/pho-hien" "$handed" --status 10
+"$agent" sync --data "$demo/pho-hien"
+"$agent" sync --data "$demo/nhu-quynh"
+"$agent" show --data "$demo/pho-hien" "$handed"
+for office in pho-hien nhu-quynh; do
+  check "$office shows $handed returned to the citizen (status 10)" \
+    test "$("$agent" show --data "$demo/$office" "$handed" --json | field status)" = 10
+done
+check "the hub lists no conflict" test "$("$hub" conflicts list --data "$demo/hub" --json | field total)" = 0
 
 stop_hub
 printf '\nDemo finished: every check held.\n'

@@ -17,8 +17,7 @@ Command add_correct_command(CLI::App& root) {
   CLI::App* app = root.add_subcommand("correct", "Correct the applicant's data on a dossier");
   add_common_options(app, o->common);
   app->add_option("code", o->request.code, "Dossier code, e.g. 33.11953-260213-0001")->required();
-  app->add_option("--field", o->request.field,
-                  "applicant_name, applicant_citizen_id, submitter_name, phone or address")
+  app->add_option("--field", o->request.field, "applicant_name, applicant_citizen_id, submitter_name, phone or address")
       ->required()
       ->check(CLI::IsMember({"applicant_name", "applicant_citizen_id", "submitter_name", "phone", "address"}));
   app->add_option("--value", o->request.value, "The corrected value")->required();
@@ -32,7 +31,8 @@ Command add_correct_command(CLI::App& root) {
             if (o->common.json) {
               print_json({{"code", r->code}, {"field", o->request.field}, {"changed", r->changed}});
             } else if (r->changed) {
-              std::cout << "Hồ sơ " << r->code << ": đã sửa " << domain::correctable_field_vi(o->request.field) << ".\n";
+              std::cout << "Hồ sơ " << r->code << ": đã sửa " << domain::correctable_field_vi(o->request.field)
+                        << ".\n";
             } else {
               std::cout << "Hồ sơ " << r->code << ": " << domain::correctable_field_vi(o->request.field)
                         << " đã đúng như vậy, không có gì thay đổi.\n";

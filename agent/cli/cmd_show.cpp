@@ -49,12 +49,34 @@ Command add_show_command(CLI::App& root) {
                       << d["applicant"]["citizen_id"].get<std::string>() << ")\n"
                       << "  Tiếp nhận: " << human_time(d["received_at"].get<std::string>()) << "\n"
                       << "  Hẹn trả: " << human_time(d["due_at"].is_null() ? "" : d["due_at"].get<std::string>()) << "\n";
+            if (d["holder_unit"] != d["receiving_unit"]) {
+              std::cout << "  Đơn vị đang xử lý: " << d["holder_unit"].get<std::string>() << " (liên thông)\n";
+            }
             for (const auto& e : d["events"]) {
-              std::cout << "  " << human_time(e["at"].get<std::string>()) << "  " << e["kind"].get<std::string>() << " "
-                        << (e["from_status"].is_null() ? std::string("-") : std::to_string(e["from_status"].get<int>()))
-                        << " → "
-                        << (e["to_status"].is_null() ? std::string("-") : std::to_string(e["to_status"].get<int>()))
-                        << "  " << e["actor"].get<std::string>() << "\n";
+              const std::string kind = e["kind"].get<std::string>();
+              std::cout << "  " << human_time(e["at"].get<std::string>()) << "  " << e["origin_unit"].get<std::string>()
+                        << "  ";
+              if (kind == "transfer") {
+                std::cout << "chuyển liên thông cho " << e.value("to_unit", std::string("?"));
+              } else if (kind == "correction") {
+                std::cout << "sửa " << domain::correctable_field_vi(e.value("field", std::string())) << ": "
+                          << e.value("value", std::string());
+              } else if (kind == "status") {
+                std::cout << (e["from_status"].is_null() ? std::string("-") : std::to_string(e["from_status"].get<int>()))
+                          << " → "
+                          << (e["to_status"].is_null() ? std::string("-") : std::to_string(e["to_status"].get<int>()));
+              } else {
+                std::cout << "ghi chú";
+              }
+              std::cout << "  " << e["actor"].get<std::string>();
+              const std::string outcome = e["outcome"].get<std::string>();
+              if (outcome == "lost") std::cout << "  [không áp dụng do xung đột: " << e["conflict_rule"].get<std::string>() << "]";
+              if (outcome == "waiting") std::cout << "  [chờ dữ liệu từ máy chủ tỉnh]";
+              std::cout << "\n";
+            }
+            if (!d["conflicts"].empty()) {
+              std::cout << "  Xung đột: " << d["conflicts"].size()
+                        << " thao tác được lưu trong lịch sử nhưng không được áp dụng (chi tiết: --json).\n";
             }
             return 0;
           }};

@@ -14,8 +14,9 @@ Command add_transfer_command(CLI::App& root) {
     TransferRequest request;
   };
   auto o = std::make_shared<Opts>();
-  CLI::App* app = root.add_subcommand("transfer", "Hand a dossier over to another unit (liên thông); it keeps its "
-                                                  "status and reaches that office at the next sync");
+  CLI::App* app = root.add_subcommand("transfer",
+                                      "Hand a dossier over to another unit (liên thông); it keeps its "
+                                      "status and reaches that office at the next sync");
   add_common_options(app, o->common);
   app->add_option("code", o->request.code, "Dossier code, e.g. 33.11953-260213-0001")->required();
   app->add_option("--to", o->request.to_unit, "GSO code of the unit that continues, e.g. 11956 or 33")->required();
@@ -27,11 +28,14 @@ Command add_transfer_command(CLI::App& root) {
             auto r = transfer(*store, o->request);
             if (!r) return report_error(r.error(), o->common.json);
             if (o->common.json) {
-              print_json({{"code", r->code}, {"status", static_cast<int>(r->status)}, {"holder_unit", r->to_unit},
+              print_json({{"code", r->code},
+                          {"status", static_cast<int>(r->status)},
+                          {"holder_unit", r->to_unit},
                           {"holder_unit_name", r->to_unit_name}});
             } else {
-              std::cout << "Hồ sơ " << r->code << " đã chuyển cho " << (r->to_unit_name.empty() ? r->to_unit : r->to_unit_name)
-                        << " (" << r->to_unit << "), giữ trạng thái \"" << domain::status_name_vi(r->status)
+              std::cout << "Hồ sơ " << r->code << " đã chuyển cho "
+                        << (r->to_unit_name.empty() ? r->to_unit : r->to_unit_name) << " (" << r->to_unit
+                        << "), giữ trạng thái \"" << domain::status_name_vi(r->status)
                         << "\". Đơn vị nhận sẽ thấy hồ sơ sau lần đồng bộ tới.\n";
             }
             return 0;

@@ -30,8 +30,11 @@ void add_act_options(CLI::App* app, ActOpts& o) {
 
 int print_step(const facts::StepResult& r, bool json) {
   if (json) {
-    print_json({{"code", r.code}, {"event", r.event_id.hex()}, {"from", static_cast<int>(r.from)},
-                {"status", static_cast<int>(r.to)}, {"holder_unit", r.holder_unit},
+    print_json({{"code", r.code},
+                {"event", r.event_id.hex()},
+                {"from", static_cast<int>(r.from)},
+                {"status", static_cast<int>(r.to)},
+                {"holder_unit", r.holder_unit},
                 {"due_at", r.due_at ? nlohmann::json(format_rfc3339_vn(*r.due_at)) : nlohmann::json(nullptr)}});
   } else {
     std::cout << "Dossier " << r.code << ": status " << static_cast<int>(r.from) << " -> " << static_cast<int>(r.to)
@@ -121,8 +124,10 @@ Command add_correct(CLI::App* group) {
             if (!store) return report_error(store.error(), o->common.json);
             auto r = hub_correct(*store, o->actor, o->code, o->field, o->value, o->note);
             if (!r) return report_error(r.error(), o->common.json);
-            if (o->common.json) print_json({{"code", o->code}, {"field", o->field}, {"changed", *r}});
-            else std::cout << (*r ? "Corrected " : "Unchanged (already this value): ") << o->field << "\n";
+            if (o->common.json)
+              print_json({{"code", o->code}, {"field", o->field}, {"changed", *r}});
+            else
+              std::cout << (*r ? "Corrected " : "Unchanged (already this value): ") << o->field << "\n";
             return 0;
           }};
 }
@@ -166,7 +171,8 @@ std::vector<Command> add_dossier_commands(CLI::App& root) {
   group->require_subcommand(1);
   CLI::App* conflicts = root.add_subcommand("conflicts", "Conflicts recorded when offices acted on the same dossier");
   conflicts->require_subcommand(1);
-  return {add_show(group), add_set_status(group), add_transfer(group), add_correct(group), add_conflicts_list(conflicts)};
+  return {add_show(group), add_set_status(group), add_transfer(group), add_correct(group),
+          add_conflicts_list(conflicts)};
 }
 
 }  // namespace motcua::hub::cli

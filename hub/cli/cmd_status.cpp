@@ -24,7 +24,8 @@ Command add_status_command(CLI::App& root) {
               return 0;
             }
             std::cout << "Province " << (*s)["province"].get<std::string>() << ": " << (*s)["agents"].get<int64_t>()
-                      << " enrolled agents, " << (*s)["dossiers"].get<int64_t>() << " dossiers";
+                      << " enrolled agents, " << (*s)["dossiers"].get<int64_t>() << " dossiers, "
+                      << (*s)["conflicts"].get<int64_t>() << " conflicts";
             auto version = [](const nlohmann::json& v) { return v.is_null() ? std::string("none") : v.dump(); };
             std::cout << "; catalogue " << version((*s)["catalog_version"]) << ", calendar "
                       << version((*s)["calendar_version"]) << "\n";
@@ -36,6 +37,11 @@ Command add_status_command(CLI::App& root) {
                 std::cout << "  feed " << u["feed_position"].get<int64_t>() << "/" << u["feed_head"].get<int64_t>()
                           << " applied (catalogue " << version(u["catalog_version_applied"]) << ")";
               }
+              if (!u["clock_offset_ms"].is_null()) {
+                const int64_t off = u["clock_offset_ms"].get<int64_t>();
+                if (off > 600000 || off < -600000) std::cout << "  CLOCK OFF by " << -off / 60000 << " min";
+              }
+              if (u["conflicts"].get<int64_t>() > 0) std::cout << "  " << u["conflicts"].get<int64_t>() << " conflicts";
               if (u["report"].is_object()) {  // the office's own report at the end of its last sync
                 const auto& r = u["report"];
                 std::cout << "  reports " << r["pending_changes"].get<int64_t>() << " pending";

@@ -1,11 +1,12 @@
 // motcua-hub: the provincial hub. Parses the command line and calls the hub library.
 #include "hub/cli/cli.hpp"
+#include "common/version.hpp"
 
 int main(int argc, char** argv) {
   using namespace motcua::hub::cli;
   CLI::App app{"motcua-hub: the provincial hub that receives offices' change sets and publishes reference data"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "motcua-hub 0.1.0");
+  app.set_version_flag("--version", std::string("motcua-hub ") + motcua::kVersion);
   std::vector<Command> commands = {add_init_command(app), add_enroll_code_command(app), add_status_command(app),
                                    add_serve_command(app), add_catalog_publish_command(app),
                                    add_calendar_publish_command(app), add_dictionary_publish_command(app), add_backup_command(app), add_restore_command(app)};

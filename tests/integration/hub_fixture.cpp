@@ -13,8 +13,8 @@ namespace motcua::test {
 
 const char* const kTestNow = "2026-03-02T09:00:00+07:00";
 
-std::map<std::string, std::string> child_env(const std::string& fault) {
-  return {{"MOTCUA_NOW", kTestNow}, {"MOTCUA_FAULT", fault}, {"MOTCUA_ACTOR", "test-clerk"}};
+std::map<std::string, std::string> child_env(const std::string& fault, const std::string& now) {
+  return {{"MOTCUA_NOW", now}, {"MOTCUA_FAULT", fault}, {"MOTCUA_ACTOR", "test-clerk"}};
 }
 
 std::string hub_exe() { return MOTCUA_HUB_EXE; }
@@ -24,9 +24,9 @@ ProcessResult hub_cmd(std::vector<std::string> args) {
   return run_process(args, child_env(), 30000);
 }
 
-ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault) {
+ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault, const std::string& now) {
   args.insert(args.begin(), agent_exe());
-  return run_process(args, child_env(fault), 60000);
+  return run_process(args, child_env(fault, now), 60000);
 }
 
 int64_t count_rows(const std::string& db_path, const std::string& sql) {
@@ -139,23 +139,29 @@ std::string Hub::enroll_code(const std::string& unit) {
   return nlohmann::json::parse(r.out)["code"].get<std::string>();
 }
 
-Office::Office(const TempDir& dir, const std::string& name, const std::string& unit) : m_data(dir.file(name)) {
-  auto r = agent_cmd({"init", "--data", m_data, "--unit", unit, "--catalog", source_path("data/tthc-commune-sample.csv"),
-                      "--calendar", source_path("data/holidays-vn.csv")});
+Office::Office(const TempDir& dir, const std::string& name, const std::string& unit, const std::string& now)
+    : m_data(dir.file(name)), m_now(now) {
+  auto r = cmd({"init", "--unit", unit, "--catalog", source_path("data/tthc-commune-sample.csv"), "--calendar",
+                source_path("data/holidays-vn.csv")});
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
 }
 
+ProcessResult Office::cmd(std::vector<std::string> args) const {
+  args.insert(args.end(), {"--data", m_data});
+  return agent_cmd(std::move(args), "", m_now);
+}
+
 std::string Office::receive(const std::string& applicant, const std::string& citizen_id) {
-  auto r = agent_cmd({"receive", "--data", m_data, "--procedure", "2.001019", "--applicant", applicant, "--citizen-id",
-                      citizen_id, "--document", "Tờ khai:chinh:1", "--document", "CCCD:photo:1", "--json"});
+  auto r = cmd({"receive", "--procedure", "2.001019", "--applicant", applicant, "--citizen-id", citizen_id, "--document",
+                "Tờ khai:chinh:1", "--document", "CCCD:photo:1", "--json"});
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
   return nlohmann::json::parse(r.out)["code"].get<std::string>();
 }
 
 void Office::set_status(const std::string& code, int status) {
-  auto r = agent_cmd({"set-status", "--data", m_data, code, "--status", std::to_string(status)});
+  auto r = cmd({"set-status", code, "--status", std::to_string(status)});
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
 }
@@ -163,9 +169,11 @@ void Office::set_status(const std::string& code, int status) {
 ProcessResult Office::enroll(const Hub& hub, const std::string& code) { return enroll_at(hub.url(), code); }
 
 ProcessResult Office::enroll_at(const std::string& hub_url, const std::string& code) {
-  return agent_cmd({"enroll", "--data", m_data, "--hub", hub_url, "--code", code, "--json"});
+  return cmd({"enroll", "--hub", hub_url, "--code", code, "--json"});
 }
 
-ProcessResult Office::sync(const std::string& fault) { return agent_cmd({"sync", "--data", m_data, "--json"}, fault); }
+ProcessResult Office::sync(const std::string& fault) {
+  return agent_cmd({"sync", "--data", m_data, "--json"}, fault, m_now);
+}
 
 }  // namespace motcua::test

@@ -1,5 +1,6 @@
 // A real hub (`motcua-hub serve` on a free loopback port, its own data dir) and real offices
-// (`motcua-agent` commands) for end-to-end tests. Every child runs with the same pinned clock.
+// (`motcua-agent` commands) for end-to-end tests. Every child runs with the same pinned clock,
+// unless an office is given a clock of its own (a PC whose clock is wrong).
 #pragma once
 
 #include <map>
@@ -18,10 +19,12 @@ namespace motcua::test {
 
 extern const char* const kTestNow;  // 2026-03-02T09:00:00+07:00
 
-std::map<std::string, std::string> child_env(const std::string& fault = "");
+// `now` is the child's MOTCUA_NOW (RFC 3339).
+std::map<std::string, std::string> child_env(const std::string& fault = "", const std::string& now = kTestNow);
 std::string hub_exe();
 ProcessResult hub_cmd(std::vector<std::string> args);
-ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault = "");
+ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault = "",
+                        const std::string& now = kTestNow);
 int64_t count_rows(const std::string& db_path, const std::string& sql);
 // The ids (upper-case hex) of every row of a fact table (dossier, dossier_event, dossier_document).
 std::set<std::string> fact_ids(const std::string& db_path, const std::string& table);
@@ -69,11 +72,14 @@ class Hub {
   void start();
 };
 
-// An office set up from the sample files in DIR/<name> (not enrolled).
+// An office set up from the sample files in DIR/<name> (not enrolled). Its commands run with
+// MOTCUA_NOW = `now` (kTestNow unless the office's clock is meant to be wrong).
 class Office {
  public:
-  Office(const TempDir& dir, const std::string& name, const std::string& unit);
+  Office(const TempDir& dir, const std::string& name, const std::string& unit, const std::string& now = kTestNow);
   const std::string& data() const { return m_data; }
+  // `motcua-agent ARGS... --data DIR` with this office's clock.
+  ProcessResult cmd(std::vector<std::string> args) const;
   std::string db_path() const { return m_data + "/agent.db"; }
   std::string receive(const std::string& applicant, const std::string& citizen_id = "033198001234");
   void set_status(const std::string& code, int status);
@@ -83,6 +89,7 @@ class Office {
 
  private:
   std::string m_data;
+  std::string m_now;
 };
 
 }  // namespace motcua::test

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "agent/store.hpp"
 #include "schema/migrate.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -186,4 +187,60 @@ TEST_CASE("a hub database of schema 2 is upgraded to dictionaries keeping its pu
   CHECK(db.exec("INSERT INTO feed_entry(unit, position, kind, version, created_at) VALUES ('11953', 3, 'dictionary', 2, 12)"));
   CHECK_FALSE(db.exec("INSERT INTO publication(kind, version, published_at, source, payload) "
                       "VALUES ('other', 3, 12, 'x', '{}')"));
+}
+
+TEST_CASE("a hub database of schema 4 is upgraded to relay facts: feeds kept, every receiving unit involved with its dossiers",
+          "[schema]") {
+  const auto& all = schema::hub_migrations();
+  REQUIRE(all.size() >= 5);
+  test::TempDir dir;
+  {
+    sql::Db db = open_db(dir.file("hub.db"));
+    const std::vector<schema::Migration> v4(all.begin(), all.begin() + 4);
+    REQUIRE(schema::migrate(db, v4, schema::kHubApplicationId, "motcua hub"));
+    REQUIRE(db.exec("INSERT INTO feed_entry(unit, position, kind, version, created_at) VALUES ('11953', 1, 'catalog', 1, 10)"));
+    REQUIRE(db.exec(
+        "INSERT INTO dossier(id, code, receiving_unit, resolving_unit, holder_unit, procedure_key, procedure_version, "
+        "applicant_name, applicant_citizen_id, channel, received_at, entered_at, due_rule, limit_kind, status, hlc, "
+        "origin_unit, actor) VALUES (x'000102030405060708090a0b0c0d0e0f', '33.11953-260302-0001', '11953', '11953', "
+        "'11953', '1.000001', 1, 'A', '033198001234', 1, 5, 5, 'none', 'none', 2, 1, '11953', 'x')"));
+    CHECK_FALSE(db.exec("INSERT INTO feed_entry(unit, position, kind, version, created_at) VALUES ('11953', 2, 'facts', 1, 11)"));
+  }
+  sql::Db db = open_db(dir.file("hub.db"));
+  auto r = schema::migrate(db, all, schema::kHubApplicationId, "motcua hub");
+  REQUIRE(r);
+  CHECK(r->from_version == 4);
+  CHECK(scalar(db, "SELECT count(*) FROM feed_entry WHERE unit = '11953' AND kind = 'catalog' AND body IS NULL") == 1);
+  CHECK(scalar(db, "SELECT count(*) FROM dossier_unit WHERE unit = '11953' AND since = 5") == 1);
+  CHECK(db.exec("INSERT INTO feed_entry(unit, position, kind, version, created_at, body) VALUES ('11953', 2, 'facts', 1, 11, '{}')"));
+}
+
+TEST_CASE("an office database of schema 2 is upgraded and its dossiers refolded, so conflicts already held are recorded",
+          "[schema]") {
+  const auto& all = schema::agent_migrations();
+  REQUIRE(all.size() >= 3);
+  test::TempDir dir;
+  {
+    sql::Db db = open_db(dir.file("agent.db"));
+    const std::vector<schema::Migration> v2(all.begin(), all.begin() + 2);
+    REQUIRE(schema::migrate(db, v2, schema::kAgentApplicationId, "motcua agent"));
+    REQUIRE(db.exec(
+        "INSERT INTO dossier(id, code, receiving_unit, resolving_unit, holder_unit, procedure_key, procedure_version, "
+        "applicant_name, applicant_citizen_id, channel, received_at, entered_at, due_rule, limit_kind, status, hlc, "
+        "origin_unit, actor) VALUES (x'000102030405060708090a0b0c0d0e0f', '33.11953-260302-0001', '11953', '11953', "
+        "'11953', '1.000001', 1, 'A', '033198001234', 1, 5, 5, 'none', 'none', 2, 1, '11953', 'x')"));
+    // Two steps from the creation: the holder's, and one by a unit that never held the dossier.
+    REQUIRE(db.exec(
+        "INSERT INTO dossier_event(id, dossier_id, kind, from_status, to_status, at, data, hlc, origin_unit, actor) VALUES "
+        "(x'10000000000000000000000000000001', x'000102030405060708090a0b0c0d0e0f', 'status', 2, 4, 6, "
+        "'{\"parent\":\"00000000000000000000000000000000\"}', 2, '11953', 'x'), "
+        "(x'10000000000000000000000000000002', x'000102030405060708090a0b0c0d0e0f', 'status', 2, 4, 7, "
+        "'{\"parent\":\"00000000000000000000000000000000\"}', 3, '12004', 'y')"));
+  }
+  ManualClock clock(Instant{1772416800000});
+  auto store = agent::Store::open(dir.path().string(), false, clock);
+  REQUIRE(store);
+  CHECK(scalar(store->db(), "SELECT count(*) FROM dossier_state WHERE status = 4") == 1);
+  CHECK(scalar(store->db(), "SELECT count(*) FROM dossier_conflict WHERE rule = 'not_allowed' "
+                            "AND event_id = x'10000000000000000000000000000002'") == 1);
 }

@@ -4,6 +4,7 @@
 
 #include "agent/store.hpp"
 #include "common/id.hpp"
+#include "schema/migrate.hpp"
 #include "schema/tables.hpp"
 #include "sync-protocol/changeset.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -117,5 +118,29 @@ TEST_CASE("the session captures exactly the replicated-fact tables and never der
       INFO(t.name << " is " << schema::table_class_name(t.cls) << " and must never be captured");
       CHECK(captured.count(t.name) == 0);
     }
+  }
+}
+
+TEST_CASE("the hub folds dossiers into the same derived tables as an office, column for column", "[schema]") {
+  test::TempDir dir;
+  auto agent = sql::Db::open(dir.file("agent.db"));
+  auto hub = sql::Db::open(dir.file("hub.db"));
+  REQUIRE(agent);
+  REQUIRE(hub);
+  REQUIRE(schema::migrate(*agent, schema::agent_migrations(), schema::kAgentApplicationId, "agent"));
+  REQUIRE(schema::migrate(*hub, schema::hub_migrations(), schema::kHubApplicationId, "hub"));
+  auto columns = [](sql::Db& db, const std::string& table) {
+    auto st = db.prepare("SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || pk FROM pragma_table_info(?1) ORDER BY cid");
+    REQUIRE(st);
+    st->bind(1, table);
+    std::vector<std::string> out;
+    while (*st->step()) out.push_back(st->text(0));
+    return out;
+  };
+  for (const char* table : {"dossier_state", "dossier_conflict", "dossier", "dossier_event", "dossier_document"}) {
+    INFO(table);
+    const auto a = columns(*agent, table);
+    CHECK_FALSE(a.empty());
+    CHECK(a == columns(*hub, table));
   }
 }

@@ -8,9 +8,10 @@
 
 namespace motcua::test {
 
-TempDir::TempDir() {
+TempDir::TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+
+TempDir::TempDir(const std::filesystem::path& base) {
   std::random_device rd;
-  auto base = std::filesystem::temp_directory_path();
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto candidate = base / ("motcua-test-" + std::to_string(rd()));
     if (std::filesystem::create_directory(candidate)) {
@@ -25,6 +26,19 @@ TempDir::~TempDir() {
   if (std::getenv("MOTCUA_KEEP_TEST_DIRS")) return;
   std::error_code ec;
   std::filesystem::remove_all(m_path, ec);
+}
+
+std::filesystem::path memory_temp_base() {
+  const std::filesystem::path shm = "/dev/shm";
+  std::error_code ec;
+  if (std::filesystem::is_directory(shm, ec)) {
+    const auto probe = shm / ("motcua-probe-" + std::to_string(std::random_device()()));
+    if (std::filesystem::create_directory(probe, ec)) {
+      std::filesystem::remove(probe, ec);
+      return shm;
+    }
+  }
+  return std::filesystem::temp_directory_path();
 }
 
 std::string source_path(const std::string& relative) { return std::string(MOTCUA_SOURCE_DIR) + "/" + relative; }

@@ -10,6 +10,8 @@ namespace motcua::test {
 class TempDir {
  public:
   TempDir();
+  // Under `base` instead of the system temp dir (which must exist).
+  explicit TempDir(const std::filesystem::path& base);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
@@ -21,6 +23,11 @@ class TempDir {
  private:
   std::filesystem::path m_path;
 };
+
+// Where many short-lived databases are cheapest: /dev/shm when it is a writable directory (memory,
+// so SQLite's fsyncs cost nothing), else the system temp dir. For tests whose subject is not
+// durability, e.g. the convergence runs (tests/integration/convergence_harness.hpp).
+std::filesystem::path memory_temp_base();
 
 // Path of a file in the source tree, e.g. source_path("data/holidays-vn.csv").
 std::string source_path(const std::string& relative);
