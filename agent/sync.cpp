@@ -433,9 +433,15 @@ Status upload_outbox(Store& store, const HubLink& link, SyncReport& report) {
       return fail(hub_error(reply));
     }
     const sync::ByteView ack_bytes(reply.body);
-    // An answer cut in transit (a link that breaks after the status line) is a transient failure:
-    // the same batch goes again and the hub answers "duplicate" if it applied it.
+    // An answer cut in transit (a link that breaks after the status line): the hub has the batch
+    // whole, so its signed acknowledgement is asked for in the small batch-state answer; only if
+    // that fails too is it a transient failure (the same batch goes again, answered "duplicate").
     if (!sync::decode_ack(ack_bytes)) {
+      auto held = ask_batch_state(store, link, *batch);
+      if (held && *held) {
+        MOTCUA_TRY(record_ack(store, *batch, **held, sent_at, report));
+        continue;
+      }
       return fail(Error::unavailable("the hub's acknowledgement arrived incomplete (" + std::to_string(reply.body.size()) +
                                          " bytes): the link cut it",
                                      "the batch is sent again; the hub never applies it twice"));
