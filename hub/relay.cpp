@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 namespace motcua::hub {
@@ -72,18 +73,29 @@ Result<std::set<std::string>> acting_units(sql::Db& db, const Id128& dossier) {
 Result<RelayReport> relay_facts(sql::Db& db, const TouchedFacts& touched, const std::string& from_unit, Instant now) {
   RelayReport report;
   std::map<Id128, std::vector<facts::FactRef>> rows_of;
+  std::map<std::string, sql::Stmt> dossier_of;  // table -> SELECT dossier_id
   for (const facts::FactRef& ref : touched.rows) {
     // Which dossier a row belongs to: itself for a creation, else read back (it is applied).
     if (ref.table == "dossier") {
       rows_of[ref.id].push_back(ref);
       continue;
     }
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT dossier_id FROM " + ref.table + " WHERE id = ?1"));
+    // One statement per table, prepared once: a batch carries up to hundreds of rows.
+    auto cached = dossier_of.find(ref.table);
+    if (cached == dossier_of.end()) {
+      MOTCUA_ASSIGN_OR_RETURN(sql::Stmt prepared, db.prepare("SELECT dossier_id FROM " + ref.table + " WHERE id = ?1"));
+      cached = dossier_of.emplace(ref.table, std::move(prepared)).first;
+    }
+    sql::Stmt& st = cached->second;
     st.bind(1, ref.id.blob());
     MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
-    if (!row) continue;
-    MOTCUA_ASSIGN_OR_RETURN(Id128 dossier, Id128::from_blob(st.blob(0)));
-    rows_of[dossier].push_back(ref);
+    std::optional<Id128> dossier;
+    if (row) {
+      MOTCUA_ASSIGN_OR_RETURN(Id128 id, Id128::from_blob(st.blob(0)));
+      dossier = id;
+    }
+    MOTCUA_TRY(st.reset());
+    if (dossier) rows_of[*dossier].push_back(ref);
   }
 
   std::map<std::string, std::vector<facts::FactRef>> for_unit;
