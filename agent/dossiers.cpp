@@ -354,6 +354,9 @@ Result<json> office_status(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(auto error_at, store.get_meta("last_error_at"));
   MOTCUA_ASSIGN_OR_RETURN(auto error_code, store.get_meta("last_error_code"));
   MOTCUA_ASSIGN_OR_RETURN(auto error_message, store.get_meta("last_error"));
+  MOTCUA_ASSIGN_OR_RETURN(auto revoked_id, store.get_meta("revoked_agent_id"));
+  // Only this agent's revocation counts: an office enrolled again since has a new agent id.
+  const bool revoked = revoked_id && agent_id && *revoked_id == *agent_id;
   auto instant_of = [](const std::optional<std::string>& ms) -> std::optional<int64_t> {
     if (!ms) return std::nullopt;
     int64_t v = 0;
@@ -379,6 +382,8 @@ Result<json> office_status(Store& store) {
               {"last_upload_ok_at", opt_instant(instant_of(upload_ok))},
               {"last_feed_ok_at", opt_instant(instant_of(feed_ok))},
               {"last_error", last_error},
+              {"revoked", revoked},
+              {"hub_access", revoked ? json("revoked — contact provincial IT") : json(nullptr)},
               {"clock_offset_ms", offset ? json(instant_of(offset).value_or(0)) : json(nullptr)},
               {"unit_name", unit.name},
               {"agency_id", unit.agency_id},

@@ -614,6 +614,10 @@ Result<SyncReport> sync_outbox(Store& store) {
     (void)store.set_meta("last_error_at", std::to_string(store.clock().now().ms));
     (void)store.set_meta("last_error_code", error_code_name(report.error().code));
     (void)store.set_meta("last_error", report.error().message);
+    // Provincial IT revoked this agent: the office must see it plainly (status), not as one more error.
+    if (report.error().message.rfind("hub refused (revoked_agent)", 0) == 0) {
+      if (auto id = store.get_meta("agent_id"); id && *id) (void)store.set_meta("revoked_agent_id", **id);
+    }
   }
   // Then the hub hears how this sync went (PROTOCOL.md 7.5), unless it is out of reach or refuses
   // this agent: the report would fail too. A failed report is only a warning; the sync's result,

@@ -16,6 +16,14 @@ if(MOTCUA_SANITIZE)
   target_link_options(motcua_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
+# MOTCUA_FUZZ: coverage for libFuzzer plus ASan and UBSan in every motcua library; UB stops the
+# process (no recovery), so the fuzzer records it as a crash. The fuzz executables add -fsanitize=fuzzer.
+if(MOTCUA_FUZZ)
+  target_compile_options(motcua_sanitizers INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                         -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(motcua_sanitizers INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=all)
+endif()
+
 add_library(motcua_options INTERFACE)
 target_link_libraries(motcua_options INTERFACE motcua_warnings motcua_sanitizers)
 if(MOTCUA_FAULT_POINTS)

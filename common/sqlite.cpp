@@ -120,6 +120,11 @@ Transaction::~Transaction() {
   if (m_db) (void)m_db->exec("ROLLBACK");
 }
 
+void Transaction::rollback() {
+  if (m_db) (void)m_db->exec("ROLLBACK");
+  m_db = nullptr;
+}
+
 Status Transaction::commit() {
   if (!m_db) return fail(Error::internal("commit on a finished transaction"));
   MOTCUA_TRY(m_db->exec("COMMIT"));

@@ -114,6 +114,8 @@ class Transaction {
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
   Status commit();
+  // Undoes everything now (the destructor would later); commit afterwards fails.
+  void rollback();
 
  private:
   explicit Transaction(Db* db) : m_db(db) {}

@@ -126,9 +126,23 @@ Result<std::string> clean_actor(const Actor& actor) {
 
 }  // namespace
 
-Result<std::string> clean_text(const std::string& raw, const char* what) {
+size_t max_text_bytes(std::string_view table, std::string_view column) {
+  if (table == "dossier_event" && column == "data") return kMaxEventDataBytes;
+  if (column == "note") return kMaxNoteBytes;
+  return kMaxTextBytes;
+}
+
+Result<std::string> clean_text(const std::string& raw, const char* what, size_t max_bytes) {
   auto nfc = to_nfc(trim(raw));
   if (!nfc) return fail(std::move(nfc.error()).context(what));
+  if (nfc->find('\0') != std::string::npos) {
+    return fail(Error::invalid_input(std::string(what) + " contains a NUL character", "type the text again"));
+  }
+  if (nfc->size() > max_bytes) {
+    return fail(Error::invalid_input(std::string(what) + " is " + std::to_string(nfc->size()) + " bytes long, over the " +
+                                         std::to_string(max_bytes) + "-byte limit",
+                                     "shorten it"));
+  }
   return *nfc;
 }
 
@@ -239,7 +253,7 @@ Result<Id128> find_dossier_by_code(sql::Db& db, const std::string& raw_code) {
 Result<StepResult> record_status(sql::Db& tx, const Actor& actor, const std::string& code, DossierStatus to,
                                  const std::string& raw_note) {
   MOTCUA_ASSIGN_OR_RETURN(std::string name, clean_actor(actor));
-  MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(raw_note, "note"));
+  MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(raw_note, "note", kMaxNoteBytes));
   MOTCUA_ASSIGN_OR_RETURN(Current cur, load_current(tx, code));
   const domain::DossierState& st = cur.state;
   const domain::CreationFact& c = cur.dossier.creation;
@@ -276,7 +290,7 @@ Result<StepResult> record_status(sql::Db& tx, const Actor& actor, const std::str
 Result<StepResult> record_transfer(sql::Db& tx, const Actor& actor, const std::string& code, const std::string& raw_to,
                                    const std::string& raw_note) {
   MOTCUA_ASSIGN_OR_RETURN(std::string name, clean_actor(actor));
-  MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(raw_note, "note"));
+  MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(raw_note, "note", kMaxNoteBytes));
   const std::string to_unit(trim(raw_to));
   MOTCUA_ASSIGN_OR_RETURN(Current cur, load_current(tx, code));
   const domain::DossierState& st = cur.state;
@@ -335,7 +349,7 @@ Result<StepResult> record_transfer(sql::Db& tx, const Actor& actor, const std::s
 Result<bool> record_correction(sql::Db& tx, const Actor& actor, const std::string& code, const std::string& field,
                                const std::string& raw_value, const std::string& raw_note) {
   MOTCUA_ASSIGN_OR_RETURN(std::string name, clean_actor(actor));
-  MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(raw_note, "note"));
+  MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(raw_note, "note", kMaxNoteBytes));
   if (!domain::is_correctable_field(field)) {
     return fail(Error::invalid_input("'" + field + "' is not a field a correction may change",
                                      "correct applicant_name, applicant_citizen_id, submitter_name, phone or address"));

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
@@ -92,9 +93,19 @@ Result<bool> record_correction(sql::Db& tx, const Actor& actor, const std::strin
 // it, and its conflicts with both versions.
 Result<nlohmann::json> dossier_json(sql::Db& db, const Id128& dossier_id);
 
+// The longest text a fact column may hold, in UTF-8 bytes after NFC: 16 KiB for an event's data,
+// 4 KiB for a note, 1 KiB for every other text (names, addresses, codes). The hub refuses a batch
+// with anything longer (hub/authorize.hpp); offices refuse it when it is typed, so an honest office
+// never sends one.
+inline constexpr size_t kMaxTextBytes = 1024;
+inline constexpr size_t kMaxNoteBytes = 4096;
+inline constexpr size_t kMaxEventDataBytes = 16384;
+size_t max_text_bytes(std::string_view table, std::string_view column);
+
 // A text value as the clerk typed it, trimmed and NFC-normalised (decomposed input from some
-// Windows keyboards becomes the composed form), or kInvalidInput naming `what`.
-Result<std::string> clean_text(const std::string& raw, const char* what);
+// Windows keyboards becomes the composed form), or kInvalidInput naming `what` when it is not
+// valid UTF-8, holds a NUL character, or is longer than `max_bytes`.
+Result<std::string> clean_text(const std::string& raw, const char* what, size_t max_bytes = kMaxTextBytes);
 
 // Fact rows as JSON for the hub's feed (PROTOCOL.md 7.4 "facts"): {"dossier":[...],
 // "dossier_document":[...], "dossier_event":[...]}, each row an object of its columns (BLOB columns

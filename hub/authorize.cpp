@@ -5,6 +5,7 @@
 
 #include "common/text.hpp"
 #include "domain/dossier.hpp"
+#include "facts/dossier_store.hpp"
 #include "schema/tables.hpp"
 
 namespace motcua::hub {
@@ -27,13 +28,14 @@ sql::Blob value_blob(sqlite3_value* v) {
 
 Result<FactColumns> read_fact_columns(sql::Db& db) {
   FactColumns out;
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT cid, name FROM pragma_table_info(?1)"));
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT cid, name, upper(type) FROM pragma_table_info(?1)"));
   for (const auto& table : schema::agent_captured_tables()) {
     st.bind(1, table);
     while (true) {
       MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
       if (!row) break;
       out.at[table][st.text(1)] = static_cast<int>(st.int64(0));
+      out.type[table][st.text(1)] = st.text(2);
       ++out.count[table];
     }
     MOTCUA_TRY(st.reset());
@@ -54,7 +56,9 @@ Result<std::optional<std::string>> authorize_changeset(sql::Db& db, const FactCo
   };
   std::vector<Pending> needs_dossier;
   std::set<std::string> transfer_targets;
-  while (sqlite3changeset_next(it.get()) == SQLITE_ROW) {
+  int rows = 0;
+  int step = SQLITE_ROW;
+  while ((step = sqlite3changeset_next(it.get())) == SQLITE_ROW) {
     const char* table_c = nullptr;
     int ncol = 0, op = 0, indirect = 0;
     sqlite3changeset_op(it.get(), &table_c, &ncol, &op, &indirect);
@@ -73,15 +77,43 @@ Result<std::optional<std::string>> authorize_changeset(sql::Db& db, const FactCo
       sqlite3changeset_new(it.get(), cols->second.at(column), &v);
       return v;
     };
-    // Text is stored, compared and hashed in NFC (DESIGN.md): every office normalises what it
-    // records, so anything else is a defect, refused before it can make equal names differ.
+    if (++rows > kMaxRowsPerBatch) {
+      return std::optional<std::string>("the batch holds more than " + std::to_string(kMaxRowsPerBatch) + " rows");
+    }
+    const auto& types = columns.type.at(table);
+    std::string row_name = table + " (no id)";
+    if (sqlite3_value* idv = get("id"); idv && sqlite3_value_type(idv) == SQLITE_BLOB) {
+      auto id = Id128::from_blob(value_blob(idv));
+      if (id) row_name = table + " " + id->hex();
+    }
     for (const auto& [column, index] : cols->second) {
       sqlite3_value* v = nullptr;
       sqlite3changeset_new(it.get(), index, &v);
-      if (!v || sqlite3_value_type(v) != SQLITE_TEXT) continue;
+      const int vt = v ? sqlite3_value_type(v) : SQLITE_NULL;
+      if (vt == SQLITE_NULL) continue;  // NOT NULL is the schema's to enforce
+      const std::string& declared = types.at(column);
+      const char* got = vt == SQLITE_INTEGER ? "INTEGER" : vt == SQLITE_TEXT ? "TEXT" : vt == SQLITE_BLOB ? "BLOB" : "REAL";
+      if (declared != got) {
+        return std::optional<std::string>(row_name + ": " + column + " holds " + got + " where the hub keeps " + declared);
+      }
+      if (vt == SQLITE_BLOB && sqlite3_value_bytes(v) != 16) {
+        return std::optional<std::string>(row_name + ": " + column + " is not a 16-byte id");
+      }
+      if (vt != SQLITE_TEXT) continue;
+      // Text is stored, compared and hashed in NFC (DESIGN.md): every office normalises what it
+      // records, so anything else is a defect, refused before it can make equal names differ.
       const std::string text = value_text(v);
+      const size_t limit = facts::max_text_bytes(table, column);
+      if (text.size() > limit) {
+        return std::optional<std::string>(row_name + ": " + column + " is " + std::to_string(text.size()) +
+                                          " bytes, over its limit of " + std::to_string(limit));
+      }
+      if (!is_valid_utf8(text)) return std::optional<std::string>(row_name + ": " + column + " is not valid UTF-8");
+      if (text.find('\0') != std::string::npos) {
+        return std::optional<std::string>(row_name + ": " + column + " contains a NUL character");
+      }
       auto nfc = to_nfc(text);
-      if (!nfc || *nfc != text) return std::optional<std::string>(table + "." + column + " is not NFC-normalised UTF-8");
+      if (!nfc || *nfc != text) return std::optional<std::string>(row_name + ": " + column + " is not NFC-normalised UTF-8");
     }
     const std::string origin = value_text(get("origin_unit"));
     if (origin != unit) return std::optional<std::string>(table + " row claims origin unit " + origin + ", not " + unit);
@@ -105,6 +137,8 @@ Result<std::optional<std::string>> authorize_changeset(sql::Db& db, const FactCo
       }
     }
   }
+  // A read error part-way must not pass for the end: the rows after it were never checked.
+  if (step != SQLITE_DONE) return fail(Error::corruption("cannot read the change set"));
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt known_unit, db.prepare("SELECT 1 FROM unit WHERE code = ?1"));
   for (const std::string& target : transfer_targets) {
     known_unit.bind(1, target);

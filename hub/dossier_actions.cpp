@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "hub/audit.hpp"
 #include "hub/relay.hpp"
 
 namespace motcua::hub {
@@ -51,6 +52,13 @@ Result<T> act(HubStore& store, const HubActor& who, const std::string& code,
     if (!old) touched.rows.push_back(ref);
   }
   if (!touched.rows.empty()) MOTCUA_TRY(relay_facts(db, touched, "", store.clock().now()).map([](auto&&) {}));
+  // The facts a province user added carry no office's signature: the audit log says who and which.
+  json facts = json::array();
+  for (const auto& ref : touched.rows) facts.push_back({{"table", ref.table}, {"id", ref.id.hex()}});
+  MOTCUA_TRY(append_audit(db,
+                          AuditEntry{"hub_action", std::nullopt, actor.unit, actor.name,
+                                     json{{"code", code}, {"facts", facts}}.dump()},
+                          store.clock().now()));
   MOTCUA_TRY(tx.commit());
   return result;
 }

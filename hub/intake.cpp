@@ -13,6 +13,7 @@
 #include "common/sqlite.hpp"
 #include "common/text.hpp"
 #include "hub/agent_report.hpp"
+#include "hub/audit.hpp"
 #include "hub/authorize.hpp"
 #include "hub/enrollment.hpp"
 #include "hub/feed.hpp"
@@ -71,9 +72,12 @@ struct AgentRow {
   uint64_t high_water = 0;
   sync::Hash256 last_hash{};
   uint64_t last_counter = 0;
+  std::string revoked_reason;
 };
 
 int conflict_abort(void*, int, sqlite3_changeset_iter*) { return SQLITE_CHANGESET_ABORT; }
+
+constexpr size_t kMaxJsonBodyBytes = 64 * 1024;  // PROTOCOL.md 9: JSON request bodies
 
 // At most `max` bytes of `text`, cut before a UTF-8 continuation byte, never inside a character.
 std::string utf8_prefix(const std::string& text, size_t max) {
@@ -105,6 +109,35 @@ struct Intake::Impl {
     MOTCUA_ASSIGN_OR_RETURN(auto found, find_dictionary(db, id));
     if (!found) return static_cast<const sync::Dictionary*>(nullptr);
     return &dictionaries.emplace(id, std::move(*found)).first->second;
+  }
+
+  // Failed enrollment attempts in the last kEnrollWindow, hub-wide, against guessing codes
+  // (PROTOCOL.md 7.1). Elapsed time, not the hub's wall clock: a rate is about real seconds.
+  std::mutex enroll_mutex;
+  std::deque<std::chrono::steady_clock::time_point> enroll_failures;
+  static constexpr size_t kMaxEnrollFailures = 10;
+  static constexpr std::chrono::seconds kEnrollWindow{60};
+
+  // Seconds until another enrollment attempt is accepted; 0 when one is now.
+  int64_t enroll_wait_seconds() {
+    std::lock_guard<std::mutex> lock(enroll_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    while (!enroll_failures.empty() && now - enroll_failures.front() >= kEnrollWindow) enroll_failures.pop_front();
+    if (enroll_failures.size() < kMaxEnrollFailures) return 0;
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(enroll_failures.front() + kEnrollWindow - now).count();
+    return std::max<int64_t>(1, left + 1);
+  }
+  void note_enroll_failure() {
+    std::lock_guard<std::mutex> lock(enroll_mutex);
+    enroll_failures.push_back(std::chrono::steady_clock::now());
+    while (enroll_failures.size() > kMaxEnrollFailures) enroll_failures.pop_front();
+  }
+  // Records a refused enrollment in the audit log (its own transaction: the refusal changed nothing else).
+  void audit_enroll_refused(const std::string& detail) {
+    auto tx = sql::Transaction::begin_immediate(store->db());
+    if (!tx) return;
+    if (!append_audit(store->db(), AuditEntry{"enrollment_refused", std::nullopt, "", "", detail}, clock.now())) return;
+    (void)tx->commit();
   }
 
   std::mutex mutex;
@@ -216,6 +249,22 @@ HttpResponse Intake::handle(const HttpRequest& req) {
 }
 
 HttpResponse Intake::Impl::enroll(const HttpRequest& req) {
+  if (const int64_t wait = enroll_wait_seconds(); wait > 0) {
+    HttpResponse r = error_response(
+        ProtocolCode::kRateLimited,
+        Error::unavailable("too many failed enrollment attempts at this hub in the last minute",
+                           "check the code with provincial IT and try again in " + std::to_string(wait) + " seconds"));
+    for (auto& [name, value] : r.headers) {
+      if (name == "Retry-After") value = std::to_string(wait);
+    }
+    return r;
+  }
+  if (req.body.size() > kMaxJsonBodyBytes) {
+    return error_response(ProtocolCode::kPayloadTooLarge,
+                          Error::invalid_input("an enrollment request is " + std::to_string(req.body.size()) +
+                                                   " bytes, over the " + std::to_string(kMaxJsonBodyBytes) + "-byte limit",
+                                               "send only the members PROTOCOL.md 7.1 lists"));
+  }
   json body = json::parse(req.body, nullptr, false);
   if (!body.is_object() || !body.contains("code") || !body["code"].is_string() || !body.contains("public_key") ||
       !body["public_key"].is_string()) {
@@ -264,20 +313,36 @@ HttpResponse Intake::Impl::enroll_on_writer(const std::string& code, const sync:
     if (auto colon = e.message.find(": "); colon != std::string::npos && e.message.rfind("enrollment_code_", 0) == 0) {
       e.message = e.message.substr(colon + 2);  // the protocol code travels in its own field
     }
+    tx->rollback();  // nothing of the attempt stays but its audit record
+    note_enroll_failure();
+    audit_enroll_refused(std::string(sync::protocol_code_name(pc)) + ": " + e.message);
     return error_response(pc, e);
   }
   if (!expected_unit.empty() && *unit != expected_unit) {
     // Nothing is committed: the code stays usable for the office it was issued to.
+    tx->rollback();
+    note_enroll_failure();
+    audit_enroll_refused("enrollment_code_invalid: a code of unit " + *unit + " presented by an office of unit " +
+                         expected_unit);
     return error_response(ProtocolCode::kEnrollmentCodeInvalid,
                           Error::unauthorized("this code was issued for unit " + *unit + " but the office is unit " +
                                                   expected_unit,
                                               "ask provincial IT for a code for unit " + expected_unit));
   }
   auto run = [&]() -> Result<json> {
-    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt retire, db.prepare(
-        "UPDATE agent SET status = 'retired', retired_at = ?2 WHERE unit = ?1 AND status = 'active'"));
-    retire.bind(1, *unit).bind(2, now.ms);
-    MOTCUA_TRY(retire.run());
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt active, db.prepare("SELECT id FROM agent WHERE unit = ?1 AND status = 'active'"));
+    active.bind(1, *unit);
+    MOTCUA_ASSIGN_OR_RETURN(bool had_active, active.step());
+    if (had_active) {
+      MOTCUA_ASSIGN_OR_RETURN(Id128 old_id, Id128::from_blob(active.blob(0)));
+      MOTCUA_TRY(active.reset());
+      MOTCUA_ASSIGN_OR_RETURN(sql::Stmt retire, db.prepare(
+          "UPDATE agent SET status = 'retired', retired_at = ?2 WHERE unit = ?1 AND status = 'active'"));
+      retire.bind(1, *unit).bind(2, now.ms);
+      MOTCUA_TRY(retire.run());
+      MOTCUA_TRY(append_audit(db, AuditEntry{"agent_retired", old_id, *unit, "", "retired by the enrollment of agent " + agent_id.hex()}, now));
+    }
+    MOTCUA_TRY(append_audit(db, AuditEntry{"agent_enrolled", agent_id, *unit, "", "agent version " + agent_version}, now));
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
         "INSERT INTO agent(id, unit, public_key, status, enrolled_at, agent_version, schema_version, high_water_seq) "
         "VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6, ?7)"));
@@ -322,7 +387,8 @@ HttpResponse Intake::Impl::enroll_on_writer(const std::string& code, const sync:
 
 Result<AgentRow> Intake::Impl::load_agent(const Id128& id) {
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, store->db().prepare(
-      "SELECT unit, public_key, status, high_water_seq, last_batch_hash, last_request_counter FROM agent WHERE id = ?1"));
+      "SELECT unit, public_key, status, high_water_seq, last_batch_hash, last_request_counter, revoked_reason "
+      "FROM agent WHERE id = ?1"));
   st.bind(1, id.blob());
   MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
   if (!row) return fail(Error::not_found("agent " + id.hex() + " is not enrolled at this hub"));
@@ -335,6 +401,7 @@ Result<AgentRow> Intake::Impl::load_agent(const Id128& id) {
   sql::Blob h = st.blob(4);
   if (h.size() == a.last_hash.size()) std::copy(h.begin(), h.end(), a.last_hash.begin());
   a.last_counter = static_cast<uint64_t>(st.int64(5));
+  a.revoked_reason = st.text(6);
   return a;
 }
 
@@ -355,6 +422,12 @@ std::optional<HttpResponse> Intake::Impl::authenticate(const HttpRequest& req, c
                                                        AgentRow& out) {
   auto agent = load_agent(cred.agent_id);
   if (!agent) return error_response(ProtocolCode::kUnknownAgent, agent.error());
+  if (agent->status == "revoked") {
+    return error_response(ProtocolCode::kRevokedAgent,
+                          Error::unauthorized("agent " + cred.agent_id.hex() + " was revoked by provincial IT" +
+                                                  (agent->revoked_reason.empty() ? "" : ": " + agent->revoked_reason),
+                                              "contact provincial IT; this office needs a new enrollment code"));
+  }
   if (agent->status != "active") {
     return error_response(ProtocolCode::kRevokedAgent,
                           Error::unauthorized("agent " + cred.agent_id.hex() + " is " + agent->status +
@@ -511,14 +584,24 @@ HttpResponse Intake::Impl::batch_on_writer(const HttpRequest& req, const sync::R
         .bind(4, static_cast<int64_t>(cred.counter)).bind(5, now.ms);
     MOTCUA_TRY(up.run());
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
-        "INSERT INTO batch(agent_id, first_seq, last_seq, hash, received_at, status, reason, size, envelope) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+        "INSERT INTO batch(agent_id, first_seq, last_seq, hash, received_at, status, reason, size, envelope, prev_hash) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    // Every envelope is kept, whatever its outcome: with prev_hash it makes the agent's signed hash
+    // chain (hub/audit.hpp), and a quarantined one can be retried from it.
     ins.bind(1, h.agent_id.blob()).bind(2, static_cast<int64_t>(h.first_seq)).bind(3, static_cast<int64_t>(h.last_seq))
         .bind(4, sql::Blob(batch_hash.begin(), batch_hash.end())).bind(5, now.ms)
-        .bind(6, sync::ack_status_name(status)).bind(7, reason).bind(8, static_cast<int64_t>(req.body.size()));
-    if (status == sync::AckStatus::kQuarantined) ins.bind(9, sql::Blob(req.body.begin(), req.body.end()));
-    else ins.bind_null(9);
-    return ins.run();
+        .bind(6, sync::ack_status_name(status)).bind(7, reason).bind(8, static_cast<int64_t>(req.body.size()))
+        .bind(9, sql::Blob(req.body.begin(), req.body.end()))
+        .bind(10, sql::Blob(h.prev_batch_hash.begin(), h.prev_batch_hash.end()));
+    MOTCUA_TRY(ins.run());
+    if (status == sync::AckStatus::kRefused) {
+      MOTCUA_TRY(append_audit(db,
+                              AuditEntry{"batch_refused", h.agent_id, agent->unit, "agent",
+                                         "batch " + std::to_string(h.first_seq) + "-" + std::to_string(h.last_seq) +
+                                             " refused: " + reason},
+                              now));
+    }
+    return ok();
   };
   auto recorded = record();
   if (!recorded) return storage_error(recorded.error());

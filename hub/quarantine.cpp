@@ -207,7 +207,7 @@ Result<RetryResult> retry_quarantined(HubStore& store, const Id128& agent_id, ui
   if (rc != SQLITE_OK) return fail(sql::error_from_sqlite(rc, db.get(), "applying " + name));
   MOTCUA_TRY(after_office_facts(db, decoded->changeset, agent_id, q.unit, store.clock().now()).map([](auto&&) {}));
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt done, db.prepare(
-      "UPDATE batch SET status = 'applied', envelope = NULL, reason = ?3 WHERE agent_id = ?1 AND first_seq = ?2"));
+      "UPDATE batch SET status = 'applied', reason = ?3 WHERE agent_id = ?1 AND first_seq = ?2"));
   done.bind(1, agent_id.blob()).bind(2, static_cast<int64_t>(first_seq))
       .bind(3, "applied on retry at " + format_rfc3339_vn(whole_second(store.clock().now())) +
                    "; quarantined on receipt: " + q.reason);

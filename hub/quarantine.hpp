@@ -39,8 +39,8 @@ struct RetryResult {
 // Applies the quarantined batch (agent_id, first_seq) now, with intake's rules: the kept envelope
 // is checked again (framing, the agent's signature with its enrolled key, schema version, the
 // recorded batch hash), decoded (sync::decode_batch), authorised row by row for the agent's unit
-// (hub/authorize.hpp) and applied in one transaction that also marks the batch 'applied' and drops
-// its envelope. A batch is applied at most once. When it still cannot apply, nothing changes and
+// (hub/authorize.hpp) and applied in one transaction that also marks the batch 'applied' (its
+// envelope stays: it is a link of the agent's audit chain, hub/audit.hpp). A batch is applied at most once. When it still cannot apply, nothing changes and
 // the error says why:
 //   kNotFound            no batch of that agent starts at first_seq
 //   kConflict            it is not quarantined (applied already, or refused: never applied), or a

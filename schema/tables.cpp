@@ -60,6 +60,7 @@ const std::vector<TableInfo>& hub_tables() {
       {"dossier_conflict", TableClass::kDerived},
       {"dossier_unit", TableClass::kLocal},
       {"clock_flag", TableClass::kLocal},
+      {"audit_log", TableClass::kLocal},
   });
   return tables;
 }

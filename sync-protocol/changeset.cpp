@@ -59,7 +59,8 @@ class Reader {
   size_t m_pos = 0;
 };
 
-Status read_value(Reader& r, bool undefined_allowed) {
+// `where` names the table and column for messages ("table dossier, column 7").
+Status read_value(Reader& r, bool undefined_allowed, const std::string& table, int column) {
   MOTCUA_ASSIGN_OR_RETURN(unsigned char type, r.byte("a value type"));
   switch (type) {
     case 0x00:
@@ -71,7 +72,10 @@ Status read_value(Reader& r, bool undefined_allowed) {
     case 0x03: {
       MOTCUA_ASSIGN_OR_RETURN(uint64_t n, r.varint("a text length"));
       MOTCUA_ASSIGN_OR_RETURN(std::string_view text, r.bytes(n, "a text value"));
-      if (!is_valid_utf8(text)) return fail(r.corrupt("text value is not valid UTF-8"));
+      if (!is_valid_utf8(text)) {
+        return fail(r.corrupt("the text in table " + table + ", column " + std::to_string(column) +
+                              " (counted from 0) is not valid UTF-8"));
+      }
       return ok();
     }
     case 0x04: {
@@ -85,8 +89,8 @@ Status read_value(Reader& r, bool undefined_allowed) {
   }
 }
 
-Status read_record(Reader& r, int columns, bool undefined_allowed) {
-  for (int i = 0; i < columns; ++i) MOTCUA_TRY(read_value(r, undefined_allowed));
+Status read_record(Reader& r, int columns, bool undefined_allowed, const std::string& table) {
+  for (int i = 0; i < columns; ++i) MOTCUA_TRY(read_value(r, undefined_allowed, table, i));
   return ok();
 }
 
@@ -96,6 +100,7 @@ Result<ChangesetSummary> validate_changeset(const sql::Blob& changeset) {
   ChangesetSummary summary;
   Reader r(changeset);
   TableChanges* current = nullptr;
+  std::string current_name;
   int columns = 0;
   bool table_has_change = true;
   while (!r.done()) {
@@ -121,6 +126,7 @@ Result<ChangesetSummary> validate_changeset(const sql::Blob& changeset) {
       }
       if (name.empty() || !is_valid_utf8(name)) return fail(r.corrupt("empty or invalid table name"));
       current = &summary.tables[name];
+      current_name = name;
       if (current->columns != 0 && current->columns != columns) {
         return fail(r.corrupt("table " + name + " appears with two different column counts"));
       }
@@ -136,16 +142,16 @@ Result<ChangesetSummary> validate_changeset(const sql::Blob& changeset) {
     if (indirect > 1) return fail(r.corrupt("indirect flag is neither 0 nor 1"));
     switch (op) {
       case SQLITE_INSERT:
-        MOTCUA_TRY(read_record(r, columns, false));
+        MOTCUA_TRY(read_record(r, columns, false, current_name));
         ++current->inserts;
         break;
       case SQLITE_DELETE:
-        MOTCUA_TRY(read_record(r, columns, false));
+        MOTCUA_TRY(read_record(r, columns, false, current_name));
         ++current->deletes;
         break;
       case SQLITE_UPDATE:
-        MOTCUA_TRY(read_record(r, columns, true));
-        MOTCUA_TRY(read_record(r, columns, true));
+        MOTCUA_TRY(read_record(r, columns, true, current_name));
+        MOTCUA_TRY(read_record(r, columns, true, current_name));
         ++current->updates;
         break;
       default:

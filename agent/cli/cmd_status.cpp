@@ -51,6 +51,10 @@ Command add_status_command(CLI::App& root) {
               std::cout << "  Thao tác không được áp dụng do xung đột: " << s["conflicts"].get<int64_t>()
                         << " (xem chi tiết bằng lệnh show)\n";
             }
+            if (s["revoked"].get<bool>()) {
+              std::cout << "  Máy này đã bị thu hồi quyền đồng bộ — liên hệ CNTT tỉnh để được cấp mã đăng ký mới "
+                           "(revoked — contact provincial IT)\n";
+            }
             if (s["enrolled"].get<bool>()) {
               std::cout << "  Đồng bộ thành công gần nhất: "
                         << (s["last_sync_ok_at"].is_string() ? human_time(s["last_sync_ok_at"].get<std::string>())

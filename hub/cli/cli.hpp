@@ -26,6 +26,8 @@ Command add_backup_command(CLI::App& root);
 Command add_restore_command(CLI::App& root);
 // quarantine list, quarantine retry
 std::vector<Command> add_quarantine_commands(CLI::App& root);
-std::vector<Command> add_dossier_commands(CLI::App& root);  // dossier show|set-status|transfer|correct, conflicts list
+std::vector<Command> add_dossier_commands(CLI::App& root);
+std::vector<Command> add_agents_commands(CLI::App& root);  // agents list|revoke
+std::vector<Command> add_audit_commands(CLI::App& root);   // audit verify  // dossier show|set-status|transfer|correct, conflicts list
 
 }  // namespace motcua::hub::cli

@@ -12,5 +12,7 @@ int main(int argc, char** argv) {
                                    add_calendar_publish_command(app), add_dictionary_publish_command(app), add_backup_command(app), add_restore_command(app)};
   for (auto& c : add_quarantine_commands(app)) commands.push_back(std::move(c));
   for (auto& c : add_dossier_commands(app)) commands.push_back(std::move(c));
+  for (auto& c : add_agents_commands(app)) commands.push_back(std::move(c));
+  for (auto& c : add_audit_commands(app)) commands.push_back(std::move(c));
   return run_commands(app, commands, "motcua-hub", argc, argv);
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "facts/dossier_store.hpp"
 #include "tests/agent/agent_fixture.hpp"
 
 using namespace motcua;
@@ -187,7 +188,7 @@ TEST_CASE("a full disk fails the save with an I/O error and loses nothing alread
   int refused = 0;
   for (int i = 0; i < 50 && refused == 0; ++i) {
     auto req = request();
-    req.address = std::string(2000, 'x');
+    req.address = std::string(1000, 'x');  // within the 1 KiB text limit: a few per page
     auto r = agent::receive(office.store, req);
     if (!r) {
       ++refused;
@@ -200,4 +201,27 @@ TEST_CASE("a full disk fails the save with an I/O error and loses nothing alread
   CHECK(count(office.store, "SELECT count(*) FROM outbox") == dossiers);  // every saved dossier has its outbox row
   auto shown = agent::show_dossier(office.store, first.code);
   REQUIRE(shown);
+}
+
+TEST_CASE("text longer than the hub accepts, or with a NUL character, is refused when typed and nothing is saved",
+          "[receive][limits]") {
+  Office office;
+  auto too_long = request();
+  too_long.applicant = std::string(facts::kMaxTextBytes + 1, 'A');
+  auto r = agent::receive(office.store, too_long);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kInvalidInput);
+  CHECK(r.error().message.find("applicant") != std::string::npos);
+  CHECK(r.error().message.find("1024-byte limit") != std::string::npos);
+  auto with_nul = request();
+  static const char kWithNul[] = "Thôn 1\0xóm 2";
+  with_nul.address = std::string(kWithNul, sizeof kWithNul - 1);
+  auto n = agent::receive(office.store, with_nul);
+  REQUIRE_FALSE(n);
+  CHECK(n.error().message.find("NUL") != std::string::npos);
+  CHECK(count(office.store, "SELECT count(*) FROM dossier") == 0);
+  CHECK(count(office.store, "SELECT count(*) FROM outbox") == 0);
+  auto at_limit = request();
+  at_limit.applicant = std::string(facts::kMaxTextBytes, 'A');
+  CHECK(agent::receive(office.store, at_limit));
 }

@@ -14,73 +14,12 @@
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
 #include "sync-protocol/request_signature.hpp"
+#include "tests/integration/hostile_client.hpp"
 #include "tests/integration/hub_fixture.hpp"
 
 using namespace motcua;
 using namespace motcua::test;
 using nlohmann::json;
-
-namespace {
-
-// The office's identity, read from its data directory, to play a (possibly hostile) client.
-struct Identity {
-  Id128 agent_id;
-  sync::KeyPair key;
-};
-
-Identity identity_of(const Office& office) {
-  auto id = Id128::from_hex(read_meta(office.db_path(), "agent_id"));
-  REQUIRE(id);
-  auto key = sync::KeyPair::from_private_pem(read_file(office.data() + "/agent-key.pem"));
-  REQUIRE(key);
-  return {*id, std::move(*key)};
-}
-
-// A batch of the office's pending outbox rows, as the agent would build it next.
-sql::Blob batch_from_pending(const Office& office, const Identity& who, uint64_t first, uint64_t last,
-                             const sync::Hash256& prev) {
-  auto conn = sql::Db::open(office.db_path(), sql::Db::Options{false, true, 5000});
-  REQUIRE(conn);
-  auto st = conn->prepare("SELECT changeset FROM outbox WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq");
-  REQUIRE(st);
-  st->bind(1, static_cast<int64_t>(first)).bind(2, static_cast<int64_t>(last));
-  std::vector<sql::Blob> parts;
-  while (*st->step()) parts.push_back(st->blob(0));
-  REQUIRE_FALSE(parts.empty());
-  auto merged = sync::merge_changesets(parts);
-  REQUIRE(merged);
-  sync::BatchHeader h;
-  h.agent_id = who.agent_id;
-  h.first_seq = first;
-  h.last_seq = last;
-  h.prev_batch_hash = prev;
-  h.schema_version = 1;
-  auto enc = sync::encode_batch(h, *merged, who.key);
-  REQUIRE(enc);
-  return enc->bytes;
-}
-
-agent::HttpReply post_batch(const Hub& hub, const Identity& who, uint64_t counter, const std::string& body,
-                            const std::string& signed_body) {
-  auto headers = sync::sign_request(who.key, who.agent_id, counter, "POST", "/v1/batches", signed_body);
-  REQUIRE(headers);
-  auto r = agent::http_post(hub.url() + "/v1/batches",
-                            {{sync::kAgentHeader, headers->agent},
-                             {sync::kCounterHeader, headers->counter},
-                             {sync::kSignatureHeader, headers->signature}},
-                            "application/x-motcua-batch", body);
-  REQUIRE(r);
-  return *r;
-}
-
-std::string error_code(const agent::HttpReply& r) {
-  auto j = json::parse(r.body, nullptr, false);
-  return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
-}
-
-uint64_t request_counter(const Office& office) { return std::stoull(read_meta(office.db_path(), "request_counter")); }
-
-}  // namespace
 
 TEST_CASE("facts recorded offline reach the hub exactly once after enrollment and sync", "[e2e]") {
   TempDir dir;
