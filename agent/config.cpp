@@ -102,6 +102,12 @@ std::string installer_defaults_path() {
   return env && *env ? std::string(env) : std::string("/etc/motcua/agent.conf");
 }
 
+Result<std::optional<std::string>> installer_enroll_default(const std::string& key) {
+  MOTCUA_ASSIGN_OR_RETURN(auto value, installer_value(key));
+  if (value && value->empty()) return std::optional<std::string>();
+  return value;
+}
+
 Result<SettingValue> get_setting(Store& store, const std::string& key) {
   const Spec* spec = find_spec(key);
   if (!spec) return fail(unknown_key(key));

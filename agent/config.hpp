@@ -30,6 +30,12 @@ struct SettingValue {
 // The installer defaults file: MOTCUA_AGENT_CONF if set, else /etc/motcua/agent.conf.
 std::string installer_defaults_path();
 
+// What the installer supplies for enrollment only (not an office setting, so not in settings()):
+// "hub_ca" (path of the province's CA certificate, PEM) or "hub_ca_sha256" (its fingerprint), from
+// the installer defaults file; nullopt when the file does not name it. kInvalidInput when the file
+// is malformed (naming the line).
+Result<std::optional<std::string>> installer_enroll_default(const std::string& key);
+
 // The effective value of `key`. kNotFound for an unknown key (naming the known ones); kInvalidInput
 // when the installer file is malformed (naming the line).
 Result<SettingValue> get_setting(Store& store, const std::string& key);

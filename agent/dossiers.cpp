@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/hub_ca.hpp"
 #include "reference/reference.hpp"
 #include "common/text.hpp"
 #include "domain/due_date.hpp"
@@ -346,6 +347,9 @@ Result<json> office_status(Store& store) {
       "SELECT id FROM compression_dictionary ORDER BY version DESC LIMIT 1"));
   MOTCUA_ASSIGN_OR_RETURN(auto agent_id, store.get_meta("agent_id"));
   MOTCUA_ASSIGN_OR_RETURN(auto hub_url, store.get_meta("hub_url"));
+  // The pinned CA's fingerprint; a damaged file shows as null here and fails the next sync loudly.
+  auto pinned_ca = read_pinned_ca(store.data_dir());
+  const json hub_ca_sha256 = pinned_ca && *pinned_ca ? json((*pinned_ca)->sha256) : json(nullptr);
   MOTCUA_ASSIGN_OR_RETURN(auto last_sync, store.get_meta("last_sync_at"));
   MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta("hub_clock_offset_ms"));
   MOTCUA_ASSIGN_OR_RETURN(auto last_attempt, store.get_meta("last_attempt_at"));
@@ -377,6 +381,7 @@ Result<json> office_status(Store& store) {
               {"enrolled", agent_id.has_value()},
               {"agent_id", agent_id ? json(*agent_id) : json(nullptr)},
               {"hub", hub_url ? json(*hub_url) : json(nullptr)},
+              {"hub_ca_sha256", hub_ca_sha256},
               {"last_sync_ok_at", opt_instant(last_ok_ms)},
               {"last_attempt_at", opt_instant(instant_of(last_attempt))},
               {"last_upload_ok_at", opt_instant(instant_of(upload_ok))},

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/hub_ca.hpp"
 #include "common/files.hpp"
 #include "sync-protocol/protocol_error.hpp"
 #include "sync-protocol/request_signature.hpp"
@@ -67,7 +68,9 @@ Result<HubLink> load_hub_link(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(Id128 agent_id, Id128::from_hex(agent_hex));
   MOTCUA_ASSIGN_OR_RETURN(sync::PublicKey hub_key, sync::PublicKey::from_base64(hub_key_text));
   MOTCUA_ASSIGN_OR_RETURN(sync::KeyPair key, read_agent_key(store.data_dir()));
-  return HubLink{agent_id, std::move(hub_url), hub_key, std::move(key)};
+  HubTrust trust;
+  if (fs::exists(hub_ca_path(store.data_dir()))) trust.ca_file = hub_ca_path(store.data_dir());
+  return HubLink{agent_id, std::move(hub_url), hub_key, std::move(key), std::move(trust)};
 }
 
 Result<SignedReply> send_signed(Store& store, const HubLink& link, const std::string& method, const std::string& target,
@@ -89,9 +92,10 @@ Result<SignedReply> send_signed(Store& store, const HubLink& link, const std::st
                                                                     {sync::kCounterHeader, signed_headers.counter},
                                                                     {sync::kSignatureHeader, signed_headers.signature}};
   if (method == "GET") {
-    MOTCUA_ASSIGN_OR_RETURN(out.reply, http_get(link.hub_url + target, headers));
+    MOTCUA_ASSIGN_OR_RETURN(out.reply, http_get(link.hub_url + target, headers, {}, link.trust));
   } else {
-    MOTCUA_ASSIGN_OR_RETURN(out.reply, http_post(link.hub_url + target, headers, content_type, body, {}, body_bytes_sent));
+    MOTCUA_ASSIGN_OR_RETURN(out.reply, http_post(link.hub_url + target, headers, content_type, body, {}, body_bytes_sent,
+                                                 link.trust));
   }
   return out;
 }

@@ -20,10 +20,11 @@ struct HubLink {
   std::string hub_url;  // without a trailing '/'
   sync::PublicKey hub_key;
   sync::KeyPair key;
+  HubTrust trust;  // the pinned CA (DIR/hub-ca.pem) when the office has one
 };
 
 // kFailedPrecondition (with the enroll command to run) when the office is not enrolled or its key
-// file is missing.
+// file is missing. An https:// hub without a pinned CA is refused by the first request (http_client).
 Result<HubLink> load_hub_link(Store& store);
 
 // The lock every conversation with the hub holds (DIR/hub.lock), so requests of two processes never

@@ -8,6 +8,7 @@
 
 #include "agent/config.hpp"
 #include "agent/feed.hpp"
+#include "agent/hub_ca.hpp"
 #include "agent/hub_link.hpp"
 #include "agent/report.hpp"
 #include "common/fault.hpp"
@@ -231,6 +232,50 @@ Result<std::optional<PendingBatch>> next_batch(Store& store, const Id128& agent_
   return std::optional<PendingBatch>(std::move(b));
 }
 
+// The CA an enrollment pins (EnrollRequest): nullopt for a plain http:// loopback hub. Reads files
+// and, for a fingerprint, makes the one unverified connection that reads the hub's chain; writes
+// nothing.
+Result<std::optional<CaCertificate>> resolve_hub_ca(const EnrollRequest& request, const std::string& url) {
+  const bool https = url.rfind("https://", 0) == 0;
+  if (!request.ca_file.empty() && !request.ca_sha256.empty()) {
+    return fail(Error::invalid_input("both --ca and --ca-sha256 were given", "give one of them: the CA file or its fingerprint"));
+  }
+  if (!https) {
+    if (!request.ca_file.empty() || !request.ca_sha256.empty()) {
+      return fail(Error::invalid_input("--ca and --ca-sha256 apply only to an https:// hub, not " + url,
+                                       "drop the option for a hub on this machine, or use the hub's https:// address"));
+    }
+    return std::optional<CaCertificate>();
+  }
+  std::string ca_file = request.ca_file, ca_sha256 = request.ca_sha256;
+  if (ca_file.empty() && ca_sha256.empty()) {
+    MOTCUA_ASSIGN_OR_RETURN(auto installer_file, installer_enroll_default("hub_ca"));
+    MOTCUA_ASSIGN_OR_RETURN(auto installer_sha, installer_enroll_default("hub_ca_sha256"));
+    if (installer_file) {
+      ca_file = *installer_file;
+    } else if (installer_sha) {
+      ca_sha256 = *installer_sha;
+    }
+  }
+  if (!ca_file.empty()) {
+    MOTCUA_ASSIGN_OR_RETURN(CaCertificate ca, read_ca_file(ca_file));
+    return std::optional<CaCertificate>(std::move(ca));
+  }
+  if (!ca_sha256.empty()) {
+    MOTCUA_ASSIGN_OR_RETURN(CaCertificate ca, fetch_ca_by_fingerprint(url, ca_sha256));
+    return std::optional<CaCertificate>(std::move(ca));
+  }
+  // Enrolling again: the CA the office already pinned still applies.
+  MOTCUA_ASSIGN_OR_RETURN(auto pinned, read_pinned_ca(request.data_dir));
+  if (pinned) return pinned;
+  return fail(Error::failed_precondition(
+      "no certificate authority to pin for the https:// hub " + url + ": without it the office cannot tell the "
+      "province's hub from an impostor",
+      "enroll with --ca FILE or --ca-sha256 FINGERPRINT (the province's CA, from provincial IT)")
+      .vi("Chưa có chứng chỉ của tỉnh để nhận biết máy chủ tỉnh; chưa kết nối. Hãy nhập tệp chứng chỉ "
+          "hoặc mã vân tay do bộ phận CNTT của tỉnh cung cấp."));
+}
+
 }  // namespace
 
 Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
@@ -247,6 +292,11 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
     MOTCUA_ASSIGN_OR_RETURN(auto last, sql::query_int64(existing.db(), "SELECT max(seq) FROM outbox"));
     next_seq = first_pending ? *first_pending : last.value_or(0) + 1;
   }
+  std::string url = request.hub_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  MOTCUA_ASSIGN_OR_RETURN(std::optional<CaCertificate> ca, resolve_hub_ca(request, url));
+  HubTrust trust;
+  if (ca) trust.ca_pem = ca->pem;  // nothing is written yet: the request trusts the CA held in memory
   MOTCUA_ASSIGN_OR_RETURN(sync::KeyPair key, sync::KeyPair::generate());
   json body = {{"code", request.code},
                {"public_key", key.public_key().base64()},
@@ -256,9 +306,8 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
   // before it retires that unit's agent.
   if (existing_unit) body["unit"] = *existing_unit;
   body["next_seq"] = next_seq;
-  std::string url = request.hub_url;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  MOTCUA_ASSIGN_OR_RETURN(HttpReply reply, http_post(url + "/v1/enroll", {}, "application/json", body.dump()));
+  MOTCUA_ASSIGN_OR_RETURN(HttpReply reply,
+                          http_post(url + "/v1/enroll", {}, "application/json", body.dump(), {}, nullptr, trust));
   if (reply.status != 200) return fail(hub_error(reply));
   json answer = json::parse(reply.body, nullptr, false);
   auto text = [&](const char* field) { return answer.is_object() && answer.contains(field) && answer[field].is_string() ? answer[field].get<std::string>() : std::string(); };
@@ -283,6 +332,14 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
   }
   MOTCUA_ASSIGN_OR_RETURN(Store store, Store::open(request.data_dir, true, clock));
   MOTCUA_TRY(write_agent_key(request.data_dir, key));
+  if (ca) {
+    MOTCUA_TRY(write_pinned_ca(request.data_dir, *ca));
+    result.hub_ca_sha256 = ca->sha256;
+  } else {
+    // A plain http:// (loopback) hub: a CA pinned for an earlier hub no longer applies.
+    std::error_code ignored;
+    fs::remove(hub_ca_path(request.data_dir), ignored);
+  }
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
   ReferenceUpdate units;
   if (answer.contains("units") && answer["units"].is_array()) {

@@ -24,6 +24,11 @@ struct EnrollRequest {
   std::string data_dir;  // created if missing: no init needed
   std::string hub_url;   // https://..., or http:// to a loopback hub
   std::string code;      // the one-time code from provincial IT
+  // The province's CA to pin for an https:// hub (agent/hub_ca.hpp), at most one of the two: a PEM
+  // file, or the SHA-256 fingerprint of a certificate in the chain the hub presents. When neither is
+  // given: the installer defaults (hub_ca, hub_ca_sha256), else the CA the office already pinned.
+  std::string ca_file;
+  std::string ca_sha256;
 };
 
 struct EnrollResult {
@@ -31,6 +36,7 @@ struct EnrollResult {
   std::string unit;
   std::string unit_name;
   std::string agency_id;
+  std::string hub_ca_sha256;  // the pinned CA's fingerprint ("" for a plain http:// loopback hub)
   int64_t counter_last = 0;  // today's last dossier number the hub knew for the unit
   FeedReport feed;                 // the first feed pull (catalogue and calendar)
   std::optional<Error> feed_error;  // set when that pull failed: enrolled, but the next sync must fetch them
@@ -40,6 +46,10 @@ struct EnrollResult {
 // agent id, the hub's address, public key and epoch, and the unit. Nothing is written before the
 // hub accepts; an office already set up sends its unit, and a code for another unit is refused.
 // Ends with a first feed pull; if only that fails, the enrollment stands and feed_error says why.
+// For an https:// hub the CA is resolved (and, by fingerprint, fetched) first; the enroll request
+// already trusts only it, and DIR/hub-ca.pem is written with the key once the hub accepts. Without a
+// CA to pin, a fingerprint no presented certificate matches, or a hub certificate the CA did not
+// sign, enrollment fails and writes nothing.
 Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock);
 
 // Largest uncompressed change set one batch carries; a batch is retried whole, so it stays small

@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   // 1. Enrollment of an office with nothing on disk ends with the first feed pull.
   const std::string office = (dir / "office").string();
   const auto t0 = std::chrono::steady_clock::now();
-  auto enrolled = must(agent::enroll({office, url, code}, clock), "enroll");
+  auto enrolled = must(agent::enroll({office, url, code, "", ""}, clock), "enroll");
   if (enrolled.feed_error) die("first feed pull", *enrolled.feed_error);
   Pull whole;
   whole.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     auto hs = must(hub::HubStore::open((dir / "hub").string(), clock), "hub open");
     code = must(hub::create_enrollment_code(hs.db(), "11953", 72, clock.now()), "enroll code").code;
   }
-  must(agent::enroll({init.data_dir, url, code}, clock), "enroll");
+  must(agent::enroll({init.data_dir, url, code, "", ""}, clock), "enroll");
   const auto t0 = std::chrono::steady_clock::now();
   auto report = must(agent::sync_outbox(store), "sync");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -263,7 +263,7 @@ Run run_once(const fs::path& dir, const fs::path& recorded_office, Instant recor
   const int hub_port = std::atoi(hub_url.substr(hub_url.rfind(':') + 1).c_str());
 
   // Installation: enrolled over loopback directly; its first feed pull brings the dictionary.
-  auto enrolled = must(agent::enroll({office, hub_url, code}, clock), "enroll");
+  auto enrolled = must(agent::enroll({office, hub_url, code, "", ""}, clock), "enroll");
   if (enrolled.feed_error) die("first feed pull", *enrolled.feed_error);
   r.enroll_down = enrolled.feed.wire_bytes_down;
 

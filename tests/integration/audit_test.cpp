@@ -2,6 +2,8 @@
 // list|revoke`) and the guard against guessing enrollment codes, with real executables.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "agent/http_client.hpp"
@@ -141,6 +143,9 @@ TEST_CASE("a revoked agent is refused at once, its office says so, and a new enr
   office.receive("Nguyễn Thị Hoa");
   REQUIRE(office.sync().exit_code == 0);
   const std::string agent_id = read_meta(office.db_path(), "agent_id");
+  // The office's private key is readable by the service account only.
+  CHECK((std::filesystem::status(office.data() + "/agent-key.pem").permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
 
   auto listed = hub_cmd({"agents", "list", "--data", hub.data(), "--json"});
   REQUIRE(listed.exit_code == 0);

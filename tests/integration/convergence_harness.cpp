@@ -296,7 +296,10 @@ class World {
       if (chance(0.15)) skew += (chance(0.5) ? 1 : -1) * kMsPerDay;
       o.clock = std::make_unique<ManualClock>(Instant{m_hub_clock.now().ms + skew});
       auto code = must(hub::create_enrollment_code(m_hub->db(), o.unit, 72, m_hub_clock.now()), "enrollment code");
-      agent::EnrollRequest req{o.dir, kHubUrl, code.display};
+      agent::EnrollRequest req;
+      req.data_dir = o.dir;
+      req.hub_url = kHubUrl;
+      req.code = code.display;
       auto enrolled = must(agent::enroll(req, *o.clock), "enrollment of office " + o.unit);
       if (enrolled.feed_error) throw Abort("office " + o.unit + " enrolled without its feed: " + enrolled.feed_error->message);
       o.store = std::make_unique<agent::Store>(must(agent::Store::open(o.dir, false, *o.clock), "office open"));
