@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/hub_ca.hpp"
+#include "common/cli_output.hpp"
 #include "reference/reference.hpp"
 #include "common/text.hpp"
 #include "domain/due_date.hpp"
@@ -29,14 +30,6 @@ bool all_digits(std::string_view s) {
   return true;
 }
 
-std::string default_actor() {
-  for (const char* var : {"MOTCUA_ACTOR", "USER", "USERNAME"}) {
-    const char* v = std::getenv(var);
-    if (v && *v) return v;
-  }
-  return "unknown";
-}
-
 using facts::clean_text;
 
 json opt_instant(const std::optional<int64_t>& ms) { return ms ? json(format_rfc3339_vn(Instant{*ms})) : json(nullptr); }
@@ -51,7 +44,7 @@ const char* kDossierColumns =
 Result<facts::Actor> office_actor(Store& store, const std::string& unit, const std::string& raw_actor) {
   facts::Actor a;
   a.unit = unit;
-  a.name = raw_actor.empty() ? default_actor() : raw_actor;
+  a.name = raw_actor.empty() ? cli::default_actor() : raw_actor;
   a.at = whole_second(store.clock().now());
   MOTCUA_ASSIGN_OR_RETURN(a.hlc, store.next_hlc());
   MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta("hub_clock_offset_ms"));
@@ -129,7 +122,7 @@ Result<ReceiveResult> receive(Store& store, const ReceiveRequest& req) {
   }
   MOTCUA_ASSIGN_OR_RETURN(std::string submitter, clean_text(req.submitter, "submitter"));
   MOTCUA_ASSIGN_OR_RETURN(std::string address, clean_text(req.address, "address"));
-  std::string actor = req.actor.empty() ? default_actor() : req.actor;
+  std::string actor = req.actor.empty() ? cli::default_actor() : req.actor;
   MOTCUA_ASSIGN_OR_RETURN(actor, clean_text(actor, "actor"));
   std::vector<DocumentInput> documents;
   for (const auto& d : req.documents) {

@@ -1,10 +1,19 @@
 #include "common/cli_output.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
 
 namespace motcua::cli {
+
+std::string default_actor() {
+  for (const char* var : {"MOTCUA_ACTOR", "USER", "USERNAME"}) {
+    const char* v = std::getenv(var);
+    if (v && *v) return v;
+  }
+  return "unknown";
+}
 
 int exit_code_for(ErrorCode code) {
   switch (code) {

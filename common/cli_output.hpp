@@ -28,6 +28,10 @@ enum ExitCode : int {
   kExitUnauthorized = 10,
 };
 
+// Who runs a command when no --actor is given, for the records it writes: MOTCUA_ACTOR, else the
+// login name (USER, USERNAME), else "unknown".
+std::string default_actor();
+
 int exit_code_for(ErrorCode code);
 
 // Prints `error` to stderr (JSON or text) and returns its exit code.

@@ -1,7 +1,6 @@
 // motcua-hub agents list --data DIR [--unit UNIT] [--json]
 // motcua-hub agents revoke AGENT_ID --data DIR [--reason TEXT] [--actor NAME] [--json]
 // The offices' agents as provincial IT sees them, and revoking one (a stolen or replaced PC).
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -30,15 +29,6 @@ nlohmann::json agent_json(const AgentInfo& a) {
           {"high_water_seq", a.high_water_seq},
           {"batches", a.batches},
           {"agent_version", a.agent_version}};
-}
-
-// Who runs the command, when --actor is not given: the login name, as the audit log's actor.
-std::string default_actor() {
-  for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
-    const char* v = std::getenv(var);
-    if (v && *v) return v;
-  }
-  return "provincial IT";
 }
 
 Command add_list(CLI::App* group) {
@@ -90,7 +80,7 @@ Command add_revoke(CLI::App* group) {
   add_common_options(app, o->common);
   app->add_option("agent", o->agent, "The agent id (32 hex digits, as agents list shows)")->required();
   app->add_option("--reason", o->reason, "Why (kept, shown to the office in its error)");
-  app->add_option("--actor", o->actor, "Who revokes it, for the audit log (default: the login name)");
+  app->add_option("--actor", o->actor, "Who revokes it, for the audit log (default: MOTCUA_ACTOR, else the login name)");
   return {app, [o] {
             auto id = Id128::from_hex(o->agent);
             if (!id) {
