@@ -26,6 +26,11 @@ const Spec kSpecs[] = {
      "seconds between feed polls when nothing is pending (run)"},
     {"retention_days", "config.retention_days", "30", 1, 3650,
      "days acknowledged changes are kept, to re-send them if the hub is restored from a backup"},
+    {"ui_listen", "config.ui_listen", "127.0.0.1:8480", 0, 0,
+     "where run serves the clerk web UI: ADDRESS:PORT (127.0.0.1: this PC only; the office LAN address: "
+     "every counter's PC), or off"},
+    {"ui_session_minutes", "config.ui_session_minutes", "60", 5, 720,
+     "minutes without a request after which a clerk signed in to the web UI must sign in again"},
 };
 
 const Spec* find_spec(const std::string& key) {
@@ -66,6 +71,12 @@ Result<std::optional<std::string>> installer_value(const std::string& key) {
 
 Status validate(const Spec& spec, const std::string& value) {
   if (std::string(spec.key) == "hub") return check_hub_url(value);
+  if (std::string(spec.key) == "ui_listen") {
+    if (value == "off") return ok();
+    std::string host;
+    int port = 0;
+    return parse_listen_address(value, host, port);
+  }
   int64_t n = 0;
   const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
   if (value.empty() || ec != std::errc() || p != value.data() + value.size() || n < spec.min || n > spec.max) {
@@ -143,6 +154,46 @@ Status set_setting(Store& store, const std::string& key, const std::string& raw)
 }
 
 Result<int64_t> feed_interval_seconds(Store& store) { return number_setting(store, "feed_interval"); }
+Result<int64_t> ui_session_minutes(Store& store) { return number_setting(store, "ui_session_minutes"); }
+
+Result<std::optional<std::string>> ui_listen(Store& store) {
+  MOTCUA_ASSIGN_OR_RETURN(SettingValue v, get_setting(store, "ui_listen"));
+  const std::string value = v.value.value_or("127.0.0.1:8480");
+  if (value == "off") return std::optional<std::string>();
+  std::string host;
+  int port = 0;
+  if (!parse_listen_address(value, host, port)) {
+    return fail(Error::invalid_input("the ui_listen setting '" + value + "' (" + v.source + ") is not ADDRESS:PORT or off",
+                                     "fix it with `motcua-agent config set ui_listen 127.0.0.1:8480`"));
+  }
+  return std::optional<std::string>(value);
+}
+
+Status parse_listen_address(const std::string& text, std::string& host, int& port) {
+  auto bad = [&] {
+    return fail(Error::invalid_input("'" + text + "' is not ADDRESS:PORT",
+                                     "write e.g. 127.0.0.1:8480 (this PC only) or 192.168.1.10:8480 (the office LAN)"));
+  };
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad();
+  std::string h = text.substr(0, colon);
+  if (h.front() == '[') {
+    if (h.size() < 2 || h.back() != ']') return bad();
+    h = h.substr(1, h.size() - 2);
+  }
+  const std::string p = text.substr(colon + 1);
+  int n = -1;
+  const auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+  if (h.empty() || ec != std::errc() || ptr != p.data() + p.size() || n < 0 || n > 65535) return bad();
+  for (char c : h) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == ':' || c == '-')) {
+      return bad();
+    }
+  }
+  host = h;
+  port = n;
+  return ok();
+}
 Result<int64_t> retention_days(Store& store) { return number_setting(store, "retention_days"); }
 
 }  // namespace motcua::agent

@@ -47,5 +47,12 @@ Status set_setting(Store& store, const std::string& key, const std::string& valu
 // The effective feed interval and retention, parsed.
 Result<int64_t> feed_interval_seconds(Store& store);
 Result<int64_t> retention_days(Store& store);
+Result<int64_t> ui_session_minutes(Store& store);
+// Where `run` serves the clerk web UI ("ADDRESS:PORT"), or nullopt when it is off.
+Result<std::optional<std::string>> ui_listen(Store& store);
+
+// Parses "ADDRESS:PORT" ("127.0.0.1:8480", "[::1]:8480", "192.168.1.10:8480"; port 0 = any free
+// port). kInvalidInput otherwise.
+Status parse_listen_address(const std::string& text, std::string& host, int& port);
 
 }  // namespace motcua::agent

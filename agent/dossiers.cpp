@@ -94,32 +94,52 @@ Status refresh_dossier_state(sql::Db& db, const Id128& dossier_id) {
   return ok();
 }
 
+std::vector<Error> receive_input_problems(const ReceiveRequest& req) {
+  std::vector<Error> out;
+  if (trim(req.procedure).empty()) {
+    out.push_back(Error::invalid_input("no procedure was chosen", "pass --procedure CODE (see `motcua-agent procedures`)")
+                      .vi("Chưa chọn thủ tục hành chính."));
+  }
+  auto applicant = clean_text(req.applicant, "applicant");
+  if (!applicant) {
+    out.push_back(applicant.error());
+  } else if (applicant->empty()) {
+    out.push_back(Error::invalid_input("the applicant's name is empty", "pass --applicant \"Full name\"")
+                      .vi("Chưa nhập họ tên chủ hồ sơ."));
+  }
+  const std::string citizen_id = std::string(trim(req.citizen_id));
+  if (citizen_id.size() != 12 || !all_digits(citizen_id)) {
+    out.push_back(Error::invalid_input("citizen id '" + citizen_id + "' is not 12 digits",
+                                       "a CCCD number has exactly 12 digits, leading zeros included (e.g. 033198001234)")
+                      .vi("Số CCCD phải gồm đúng 12 chữ số."));
+  }
+  const std::string phone = std::string(trim(req.phone));
+  if (!phone.empty() && (phone.size() != 10 || phone[0] != '0' || !all_digits(phone))) {
+    out.push_back(Error::invalid_input("phone '" + phone + "' is not a 10-digit number starting with 0",
+                                       "write the phone as 10 digits, e.g. 0912345678, or leave it out")
+                      .vi("Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0."));
+  }
+  if (req.channel < 1 || req.channel > 3) {
+    out.push_back(Error::invalid_input("channel " + std::to_string(req.channel) + " is not 1, 2 or 3",
+                                       "1 = in person (trực tiếp), 2 = online (trực tuyến), 3 = post (bưu chính)")
+                      .vi("Kênh nộp hồ sơ không hợp lệ."));
+  }
+  for (const char* what : {"submitter", "address"}) {
+    auto cleaned = clean_text(std::string(what) == "submitter" ? req.submitter : req.address, what);
+    if (!cleaned) out.push_back(cleaned.error());
+  }
+  return out;
+}
+
 Result<ReceiveResult> receive(Store& store, const ReceiveRequest& req) {
   MOTCUA_ASSIGN_OR_RETURN(std::string unit_code, store.unit_code());
   sql::Db& db = store.db();
   MOTCUA_ASSIGN_OR_RETURN(domain::Unit unit, load_unit(db, unit_code));
 
+  if (auto problems = receive_input_problems(req); !problems.empty()) return fail(std::move(problems.front()));
   MOTCUA_ASSIGN_OR_RETURN(std::string applicant, clean_text(req.applicant, "applicant"));
-  if (applicant.empty()) {
-    return fail(Error::invalid_input("the applicant's name is empty", "pass --applicant \"Full name\"")
-                    .vi("Chưa nhập họ tên chủ hồ sơ."));
-  }
-  std::string citizen_id = std::string(trim(req.citizen_id));
-  if (citizen_id.size() != 12 || !all_digits(citizen_id)) {
-    return fail(Error::invalid_input("citizen id '" + citizen_id + "' is not 12 digits",
-                                     "a CCCD number has exactly 12 digits, leading zeros included (e.g. 033198001234)")
-                    .vi("Số CCCD phải gồm đúng 12 chữ số."));
-  }
-  std::string phone = std::string(trim(req.phone));
-  if (!phone.empty() && (phone.size() != 10 || phone[0] != '0' || !all_digits(phone))) {
-    return fail(Error::invalid_input("phone '" + phone + "' is not a 10-digit number starting with 0",
-                                     "write the phone as 10 digits, e.g. 0912345678, or leave it out")
-                    .vi("Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0."));
-  }
-  if (req.channel < 1 || req.channel > 3) {
-    return fail(Error::invalid_input("channel " + std::to_string(req.channel) + " is not 1, 2 or 3",
-                                     "1 = in person (trực tiếp), 2 = online (trực tuyến), 3 = post (bưu chính)"));
-  }
+  const std::string citizen_id = std::string(trim(req.citizen_id));
+  const std::string phone = std::string(trim(req.phone));
   MOTCUA_ASSIGN_OR_RETURN(std::string submitter, clean_text(req.submitter, "submitter"));
   MOTCUA_ASSIGN_OR_RETURN(std::string address, clean_text(req.address, "address"));
   std::string actor = req.actor.empty() ? cli::default_actor() : req.actor;
@@ -148,10 +168,14 @@ Result<ReceiveResult> receive(Store& store, const ReceiveRequest& req) {
   std::optional<Instant> due_at;
   std::string due_rule;
   const domain::TimeLimit& limit = proc.procedure.time_limit.main;
+  MOTCUA_ASSIGN_OR_RETURN(std::string refusal_reason, clean_text(req.refusal_reason, "refusal reason", facts::kMaxNoteBytes));
+  const bool refused = !refusal_reason.empty();
   if (req.due_at && req.no_due_date) {
     return fail(Error::invalid_input("--due-at and --no-due-date contradict each other", "pass only one of them"));
   }
-  if (req.due_at) {
+  if (refused) {
+    due_rule = "none";  // a refused dossier is not processed: no appointment
+  } else if (req.due_at) {
     if (*req.due_at < received_at) {
       return fail(Error::invalid_input("the appointment " + format_rfc3339_vn(*req.due_at) + " is before the receipt " +
                                        format_rfc3339_vn(received_at))
@@ -217,7 +241,7 @@ Result<ReceiveResult> receive(Store& store, const ReceiveRequest& req) {
         .bind(15, now.ms).bind(16, due_at ? std::optional<int64_t>(due_at->ms) : std::nullopt).bind(17, due_rule)
         .bind(18, kind)
         .bind(19, limit.kind == domain::LimitKind::kWorkingHours ? std::optional<int64_t>(limit.hours) : std::nullopt)
-        .bind(20, static_cast<int>(DossierStatus::kReceived)).bind(21, who.clock_suspect ? 1 : 0).bind(22, hlc.value).bind(23, unit_code)
+        .bind(20, static_cast<int>(refused ? DossierStatus::kRefused : DossierStatus::kReceived)).bind(21, who.clock_suspect ? 1 : 0).bind(22, hlc.value).bind(23, unit_code)
         .bind(24, actor);
     MOTCUA_TRY(ins.run());
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt doc, tx.prepare(
@@ -228,6 +252,11 @@ Result<ReceiveResult> receive(Store& store, const ReceiveRequest& req) {
           .bind(4, documents[i].name).bind(5, documents[i].form).bind(6, documents[i].copies).bind(7, hlc.value)
           .bind(8, unit_code);
       MOTCUA_TRY(doc.run());
+    }
+    if (refused) {
+      facts::Actor note_actor = who;
+      MOTCUA_ASSIGN_OR_RETURN(note_actor.hlc, store.next_hlc());
+      MOTCUA_TRY(facts::record_note(tx, note_actor, result.id, refusal_reason).map([](auto&&) {}));
     }
     return refresh_dossier_state(tx, result.id);
   }));

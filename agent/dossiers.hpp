@@ -43,6 +43,9 @@ struct ReceiveRequest {
   std::optional<Instant> due_at;       // appointment set by the clerk
   bool no_due_date = false;            // "không có ngày hẹn trả"
   std::string actor;                   // who did it; empty = the OS user
+  // Non-empty: the counter refuses the dossier (Mẫu 03): it is recorded in status 3 with no
+  // appointment, and this reason as a note.
+  std::string refusal_reason;
 };
 
 struct ReceiveResult {
@@ -53,7 +56,12 @@ struct ReceiveResult {
   std::string due_rule;  // computed | manual | none
 };
 
-// Records a new dossier in status 2 with the next code of the receiving day
+// Every problem with the typed input of `request` (procedure chosen, applicant name, 12-digit CCCD,
+// phone, channel, text limits), in form order, each with a Vietnamese message; empty when none.
+// receive() refuses with the first; the web form shows them all at once.
+std::vector<Error> receive_input_problems(const ReceiveRequest& request);
+
+// Records a new dossier in status 2 (3 when refused) with the next code of the receiving day
 // (<agency id>-YYMMDD-NNNN, counter per unit and receipt day, never reused).
 // The due date: --due-at if given, none if --no-due-date, else computed from the procedure's time
 // limit and the calendar; a procedure without a usable limit and neither option is kInvalidInput.

@@ -20,9 +20,17 @@ void Runner::request_stop() {
   m_wake.notify_all();
 }
 
+void Runner::request_sync_now() {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_sync_now = true;
+  }
+  m_wake.notify_all();
+}
+
 bool Runner::wait(int64_t ms) {
   std::unique_lock<std::mutex> lock(m_mutex);
-  m_wake.wait_for(lock, std::chrono::milliseconds(ms), [&] { return m_stop; });
+  m_wake.wait_for(lock, std::chrono::milliseconds(ms), [&] { return m_stop || m_sync_now; });
   return !m_stop;
 }
 
@@ -36,11 +44,17 @@ Status Runner::run() {
       std::lock_guard<std::mutex> lock(m_mutex);
       if (m_stop) break;
     }
+    bool asked = false;
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      asked = m_sync_now;
+      m_sync_now = false;
+    }
     const Instant now = m_clock.now();
     MOTCUA_ASSIGN_OR_RETURN(auto pending,
                             sql::query_int64(store.db(), "SELECT count(*) FROM outbox WHERE state = 'pending'"));
     const Instant due = schedule.next_due(now, pending.value_or(0) > 0);
-    if (now.ms < due.ms) {
+    if (now.ms < due.ms && !asked) {
       // Wake at least every second: a clerk's change (another process) shows up as pending rows.
       if (!wait(std::min<int64_t>(due.ms - now.ms, kMsPerSecond))) break;
       continue;

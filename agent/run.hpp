@@ -32,6 +32,10 @@ class Runner {
   // Thread-safe; run() returns after the current step.
   void request_stop();
 
+  // Thread-safe: the clerk pressed "Đồng bộ ngay". The next sync starts at once, even while a
+  // backoff after failures would still wait.
+  void request_sync_now();
+
  private:
   bool wait(int64_t ms);  // false when asked to stop
 
@@ -41,6 +45,7 @@ class Runner {
   std::mutex m_mutex;
   std::condition_variable m_wake;
   bool m_stop = false;
+  bool m_sync_now = false;
 };
 
 }  // namespace motcua::agent

@@ -134,14 +134,16 @@ size_t max_text_bytes(std::string_view table, std::string_view column) {
 
 Result<std::string> clean_text(const std::string& raw, const char* what, size_t max_bytes) {
   auto nfc = to_nfc(trim(raw));
-  if (!nfc) return fail(std::move(nfc.error()).context(what));
+  if (!nfc) return fail(std::move(nfc.error()).context(what).vi("Nội dung nhập có ký tự không hợp lệ: hãy gõ lại."));
   if (nfc->find('\0') != std::string::npos) {
-    return fail(Error::invalid_input(std::string(what) + " contains a NUL character", "type the text again"));
+    return fail(Error::invalid_input(std::string(what) + " contains a NUL character", "type the text again")
+                    .vi("Nội dung nhập có ký tự không hợp lệ: hãy gõ lại."));
   }
   if (nfc->size() > max_bytes) {
     return fail(Error::invalid_input(std::string(what) + " is " + std::to_string(nfc->size()) + " bytes long, over the " +
                                          std::to_string(max_bytes) + "-byte limit",
-                                     "shorten it"));
+                                     "shorten it")
+                    .vi("Nội dung nhập quá dài (tối đa " + std::to_string(max_bytes) + " byte): hãy rút gọn."));
   }
   return *nfc;
 }
@@ -285,6 +287,20 @@ Result<StepResult> record_status(sql::Db& tx, const Actor& actor, const std::str
                after ? after->due_at : std::nullopt,
                after ? after->holder_unit : st.holder_unit};
   return r;
+}
+
+Result<Id128> record_note(sql::Db& tx, const Actor& actor, const Id128& dossier_id, const std::string& raw_note) {
+  MOTCUA_ASSIGN_OR_RETURN(std::string name, clean_actor(actor));
+  MOTCUA_ASSIGN_OR_RETURN(std::string note, clean_text(raw_note, "note", kMaxNoteBytes));
+  domain::EventFact e;
+  e.id = Id128::random();
+  e.kind = domain::EventKind::kNote;
+  e.note = note;
+  e.clock_suspect = actor.clock_suspect;
+  Actor named = actor;
+  named.name = name;
+  MOTCUA_TRY(insert_event(tx, named, dossier_id, e));
+  return e.id;
 }
 
 Result<StepResult> record_transfer(sql::Db& tx, const Actor& actor, const std::string& code, const std::string& raw_to,

@@ -81,6 +81,10 @@ Result<StepResult> record_status(sql::Db& tx, const Actor& actor, const std::str
 Result<StepResult> record_transfer(sql::Db& tx, const Actor& actor, const std::string& code, const std::string& to_unit,
                                    const std::string& note);
 
+// Adds a remark to the dossier (a note event: it changes no state), e.g. the reason a dossier
+// was refused at the counter. Anyone who may see the dossier may add one.
+Result<Id128> record_note(sql::Db& tx, const Actor& actor, const Id128& dossier_id, const std::string& note);
+
 // Corrects one applicant field (domain::is_correctable_field) to `value` (NFC, validated like at
 // receipt: 12 digits for the CCCD, 10 for a phone). The receiving unit and every unit that held the
 // dossier may. Correcting to the current value records nothing (returns false).

@@ -41,6 +41,8 @@ const std::vector<TableInfo>& agent_tables() {
       {"outbox_batch", TableClass::kLocal},
       {"dossier_counter", TableClass::kLocal},
       {"compression_dictionary", TableClass::kReference},
+      {"clerk_account", TableClass::kLocal},
+      {"clerk_session", TableClass::kLocal},
   });
   return tables;
 }

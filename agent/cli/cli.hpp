@@ -37,6 +37,7 @@ Command add_enroll_command(CLI::App& root);
 Command add_sync_command(CLI::App& root);
 Command add_run_command(CLI::App& root);
 Command add_config_command(CLI::App& root);
+Command add_users_command(CLI::App& root);
 
 // Local Vietnamese rendering for the human (non-JSON) output: "25/02/2026 10:00".
 std::string human_time(const std::string& rfc3339_or_empty);

@@ -78,7 +78,7 @@ TEST_CASE("a bad setting is refused with a clear error and changes nothing", "[c
   CHECK(small.err.find("from 5 to 86400") != std::string::npos);
   auto unknown = office.run({"config", "set", "colour", "blue"});
   CHECK(unknown.exit_code == cli::kExitNotFound);
-  CHECK(unknown.err.find("settings are: hub, feed_interval, retention_days") != std::string::npos);
+  CHECK(unknown.err.find("settings are: hub, feed_interval, retention_days, ui_listen, ui_session_minutes") != std::string::npos);
   CHECK(office.get() == before);
 
   write_file(office.installer_file, "this line has no equals sign\n");
