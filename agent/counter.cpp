@@ -54,7 +54,13 @@ std::string queue_where(Queue q) {
   return "0";
 }
 
-bool uses_time(Queue q) { return q == Queue::kDueSoon || q == Queue::kOverdue; }
+// Binds ?1 = now and ?2 = the due-soon limit where the queue's clause uses them.
+void bind_times(sql::Stmt& st, int64_t now, int64_t soon) {
+  const int params = sqlite3_bind_parameter_count(st.get());
+  for (int i = 1; i <= 2; ++i) {
+    if (sqlite3_bind_parameter_name(st.get(), i) != nullptr && i <= params) st.bind(i, i == 1 ? now : soon);
+  }
+}
 
 json row_json(const sql::Stmt& st) {
   const int status = static_cast<int>(st.int64(1));
@@ -149,7 +155,7 @@ Result<std::vector<int64_t>> queue_counts(Store& store) {
   std::vector<int64_t> out;
   for (Queue q : kAllQueues) {
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, store.db().prepare("SELECT count(*) FROM dossier_state WHERE " + queue_where(q)));
-    if (uses_time(q)) st.bind(1, now.ms).bind(2, soon);
+    bind_times(st, now.ms, soon);
     MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
     out.push_back(row ? st.int64(0) : 0);
   }
@@ -164,10 +170,11 @@ Result<json> list_queue(Store& store, Queue queue, int offset, int limit) {
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, store.db().prepare(
       std::string("SELECT ") + kRowColumns + " FROM dossier_state WHERE " + where +
       " ORDER BY due_at IS NULL, due_at, code LIMIT ?3 OFFSET ?4"));
-  st.bind(1, now.ms).bind(2, soon).bind(3, limit).bind(4, offset);
+  bind_times(st, now.ms, soon);
+  st.bind(3, limit).bind(4, offset);
   MOTCUA_ASSIGN_OR_RETURN(json list, rows(st));
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt count, store.db().prepare("SELECT count(*) FROM dossier_state WHERE " + where));
-  if (uses_time(queue)) count.bind(1, now.ms).bind(2, soon);
+  bind_times(count, now.ms, soon);
   MOTCUA_ASSIGN_OR_RETURN(bool crow, count.step());
   return json{{"dossiers", list}, {"total", crow ? count.int64(0) : 0}, {"queue", queue_name(queue)}};
 }

@@ -16,3 +16,7 @@ find_package(tl-expected REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 2.1 REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+
+# cpp-httplib for the agent's clerk web UI. Debian ships a header plus a shared library; the
+# pkg-config file carries the feature defines it was built with, which every includer must share.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

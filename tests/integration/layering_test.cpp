@@ -35,6 +35,16 @@ TEST_CASE("cpprestsdk is included by exactly one adapter file", "[layering]") {
   CHECK(including[0] == "hub/http_server_cpprest.cpp");
 }
 
+TEST_CASE("cpp-httplib is included by exactly one adapter file, in the agent's web UI", "[layering]") {
+  const std::regex httplib(R"(#\s*include\s*[<"]httplib\.h[>"])");
+  std::vector<std::string> including;
+  for (const auto& [path, text] : sources()) {
+    if (std::regex_search(text, httplib)) including.push_back(path);
+  }
+  REQUIRE(including.size() == 1);
+  CHECK(including[0] == "agent/web/server.cpp");
+}
+
 TEST_CASE("portable code never includes POSIX-only headers outside platform files", "[layering]") {
   const std::regex posix(R"(#\s*include\s*<(unistd|signal|pthread|fcntl|poll|sys/[a-z_]+|netinet/[a-z_]+|arpa/[a-z_]+)\.h>)");
   for (const auto& [path, text] : sources()) {
