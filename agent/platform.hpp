@@ -2,6 +2,7 @@
 // Windows file beside it for the Windows build.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -25,5 +26,11 @@ class FileLock {
   explicit FileLock(int handle) : m_handle(handle) {}
   int m_handle = -1;
 };
+
+// Socket options for a listening socket that only this process may hold: the address can be
+// reused right after a restart (SO_REUSEADDR), but a second process can never bind the same port
+// (no SO_REUSEPORT; SO_EXCLUSIVEADDRUSE on Windows), so two agents never share one port's
+// requests. `socket` is the native handle (an int on POSIX, a SOCKET on Windows).
+void set_exclusive_listen_options(intptr_t socket);
 
 }  // namespace motcua::agent

@@ -35,6 +35,9 @@ label.check { display: flex; align-items: center; gap: 6px; }
 label.check input { width: auto; display: inline; margin: 0; }
 input, select, textarea, button { font: inherit; padding: 6px 8px; border: 1px solid #aab4bf; border-radius: 4px; }
 button, a.button { background: #fff; cursor: pointer; color: #1d2733; text-decoration: none; display: inline-block; }
+a.button { padding: 6px 10px; border: 1px solid #aab4bf; border-radius: 4px; }
+#procedure-search { width: 100%; margin-bottom: 6px; }
+#documents input[name^="doc_name_"] { width: 100%; }
 button.primary, #receive-submit, #login-submit { background: #8b1a1a; color: #fff; border-color: #8b1a1a; font-weight: 600; padding: 8px 18px; }
 header button { padding: 3px 10px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 0 16px; }

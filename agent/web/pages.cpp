@@ -67,9 +67,12 @@ const char* form_vi(const std::string& f) {
 }
 
 // What a step is called on the buttons clerks press.
-const char* step_label(int to) {
+const char* step_label(int from, int to) {
   switch (to) {
-    case 4: return "Chuyển xử lý / tiếp tục xử lý (Đang xử lý)";
+    case 4:
+      return from == 5   ? "Công dân đã nộp bổ sung — tiếp tục xử lý"
+             : from == 6 ? "Đã thực hiện nghĩa vụ tài chính — tiếp tục xử lý"
+                         : "Chuyển xử lý (Đang xử lý)";
     case 6: return "Chờ thực hiện nghĩa vụ tài chính";
     case 7: return "Công dân rút hồ sơ";
     case 8: return "Dừng xử lý";
@@ -77,6 +80,12 @@ const char* step_label(int to) {
     case 10: return "Trả kết quả cho công dân";
   }
   return domain::status_name_vi(static_cast<DossierStatus>(to));
+}
+
+// The clerk's full name when the actor is one of this office's accounts, else the recorded name.
+std::string actor_name(const DossierView& v, const std::string& actor) {
+  auto it = v.actor_names.find(actor);
+  return it == v.actor_names.end() ? actor : it->second + " (" + actor + ")";
 }
 
 std::string unit_name(const DossierView& v, const std::string& code) {
@@ -364,7 +373,8 @@ std::string dossier_body(const DossierView& v) {
   std::string h = "<h1>Hồ sơ <span id=\"dossier-code\">" + esc(code) + "</span></h1>";
   h += "<dl class=\"facts\"><dt>Trạng thái</dt><dd><span id=\"dossier-status\" class=\"status s" + std::to_string(status) +
        "\">" + esc(d.value("status_name", "")) + "</span></dd>";
-  h += "<dt>Ngày hẹn trả</dt><dd id=\"dossier-due\">" + esc(appointment_text(d["due_at"])) + "</dd>";
+  h += "<dt>Ngày hẹn trả</dt><dd id=\"dossier-due\">" +
+       esc(d["due_at"].is_string() ? vn_short(d["due_at"]) : std::string("Không có ngày hẹn trả")) + "</dd>";
   if (d["paused_at"].is_string()) h += "<dt>Tạm dừng tính thời hạn từ</dt><dd>" + esc(vn_short(d["paused_at"])) + "</dd>";
   h += "<dt>Thủ tục</dt><dd>" + esc(procedure_name(d)) + "</dd>";
   if (d["procedure"].contains("time_limit_text")) {
@@ -408,7 +418,7 @@ std::string dossier_body(const DossierView& v) {
   if (!steps.empty()) {
     h += "<form id=\"status-form\" method=\"post\" action=\"/dossiers/" + esc(code) + "/status\">" + csrf_field(v.csrf) +
          "<label>Bước tiếp theo<select name=\"status\">";
-    for (int t : steps) h += "<option value=\"" + std::to_string(t) + "\">" + esc(step_label(t)) + "</option>";
+    for (int t : steps) h += "<option value=\"" + std::to_string(t) + "\">" + esc(step_label(status, t)) + "</option>";
     h += "</select></label><label>Ghi chú / kết quả<textarea name=\"note\" rows=\"2\"></textarea></label>"
          "<button id=\"status-submit\" type=\"submit\">Cập nhật trạng thái</button></form>";
   }
@@ -437,7 +447,7 @@ std::string dossier_body(const DossierView& v) {
   h += "<h2>Quá trình xử lý</h2><table id=\"history\" class=\"list\"><thead><tr><th>Thời gian</th><th>Người thực hiện</th>"
        "<th>Đơn vị</th><th>Nội dung</th><th>Ghi chú</th></tr></thead><tbody>";
   const bool refused = status == 3 && d.value("receiving_unit", "") == holder;
-  h += "<tr><td>" + esc(vn_short(d["received_at"])) + "</td><td>" + esc(d.value("actor", "")) + "</td><td>" +
+  h += "<tr><td>" + esc(vn_short(d["received_at"])) + "</td><td>" + esc(receiving ? actor_name(v, d.value("actor", "")) : d.value("actor", "")) + "</td><td>" +
        esc(unit_name(v, d.value("receiving_unit", ""))) + "</td><td>" +
        (refused ? "Từ chối tiếp nhận" : "Tiếp nhận hồ sơ") + "</td><td></td></tr>";
   for (const auto& e : d["events"]) {
@@ -458,7 +468,8 @@ std::string dossier_body(const DossierView& v) {
     if (outcome == "lost") what += " — không áp dụng (xung đột: " + e.value("conflict_rule", "") + ")";
     if (outcome == "waiting") what += " — chờ dữ liệu từ đơn vị khác";
     h += "<tr" + std::string(outcome == "lost" ? " class=\"lost\"" : "") + "><td>" + esc(vn_short(e["at"])) + "</td><td>" +
-         esc(e.value("actor", "")) + "</td><td>" + esc(unit_name(v, e.value("origin_unit", ""))) + "</td><td>" + esc(what) +
+         esc(e.value("origin_unit", "") == v.own_unit ? actor_name(v, e.value("actor", "")) : e.value("actor", "")) +
+         "</td><td>" + esc(unit_name(v, e.value("origin_unit", ""))) + "</td><td>" + esc(what) +
          "</td><td class=\"note\">" + esc(e.value("note", "")) + "</td></tr>";
   }
   h += "</tbody></table>";

@@ -48,7 +48,8 @@ std::string queues_body(const std::vector<int64_t>& counts, const std::string& a
 struct DossierView {
   nlohmann::json dossier;
   std::string own_unit;
-  std::map<std::string, std::string> unit_names;  // code -> name, for history and holder
+  std::map<std::string, std::string> unit_names;   // code -> name, for history and holder
+  std::map<std::string, std::string> actor_names;  // this office's usernames -> full names
   std::vector<UnitChoice> transfer_targets;
   std::string csrf;
   bool is_new = false;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/dossiers.hpp"
+#include "agent/platform.hpp"
 #include "agent/store.hpp"
 #include "agent/web/pages.hpp"
 #include "agent/web/web_ui.hpp"
@@ -313,6 +314,9 @@ void WebUi::Impl::page_dossier(httplib::Response& res, const Session& s, const s
   view.csrf = s.csrf_token;
   view.is_new = is_new;
   if (auto targets = transfer_targets(*store)) view.transfer_targets = std::move(*targets);
+  if (auto accounts = list_accounts(*store)) {
+    for (const auto& a : *accounts) view.actor_names[a.username] = a.display_name;
+  }
   if (is_new && flash.empty()) {
     const json& dj = view.dossier;
     f.flash = dj.value("status", 0) == 3 ? "Đã ghi nhận từ chối tiếp nhận. Hãy in phiếu từ chối (Mẫu 03) cho công dân."
@@ -393,6 +397,9 @@ void WebUi::Impl::page_accounts(httplib::Response& res, const Session& s, const 
 }
 
 void WebUi::Impl::routes() {
+  // The library's default adds SO_REUSEPORT, which would let a second agent bind the same port and
+  // take half of this office's requests.
+  server.set_socket_options([](auto sock) { set_exclusive_listen_options(static_cast<intptr_t>(sock)); });
   server.set_payload_max_length(kMaxBodyBytes);
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);

@@ -282,7 +282,7 @@ TEST_CASE("a dossier received through the form records the clerk as actor and pr
   REQUIRE(page);
   CHECK(page->status == 200);
   CHECK(contains(page->body, "<span id=\"dossier-code\">" + code + "</span>"));
-  CHECK(contains(page->body, "17 giờ 00 phút, ngày 02/03/2026"));
+  CHECK(contains(page->body, "<dd id=\"dossier-due\">17:00 02/03/2026</dd>"));
   CHECK(contains(page->body, "Đã tiếp nhận hồ sơ " + code));
   auto receipt = c.Get("/dossiers/" + code + "/mau-01", {{"Cookie", cookie}});
   REQUIRE(receipt);

@@ -349,7 +349,7 @@ TEST_CASE("a running agent reports to the hub after its syncs", "[report][run][e
   // dossier received after an idle first sync changes nothing the report says: pending is 0 before and
   // after, so no second report is due; the idle-office test covers that rule.)
   office.receive("Nguyễn Thị Hoa");
-  BackgroundProcess run({agent_exe(), "run", "--data", office.data(), "--feed-interval", "5"}, child_env(),
+  BackgroundProcess run({agent_exe(), "run", "--data", office.data(), "--feed-interval", "5", "--ui", "127.0.0.1:0"}, child_env(),
                         dir.file("run.log"));
   auto reported_in_step = [&] {
     return count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 1 &&

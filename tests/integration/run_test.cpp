@@ -38,7 +38,7 @@ json office_status(const Office& office) {
 
 std::unique_ptr<BackgroundProcess> start_run(const TempDir& dir, const Office& office, const std::string& name) {
   return std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{agent_exe(), "run", "--data", office.data(), "--feed-interval", "5"}, child_env(),
+      std::vector<std::string>{agent_exe(), "run", "--data", office.data(), "--feed-interval", "5", "--ui", "127.0.0.1:0"}, child_env(),
       dir.file(name));
 }
 
@@ -132,4 +132,34 @@ TEST_CASE("when the province moves its hub, config set hub points the office at 
   CHECK(through_new >= 2);  // the batch and the feed went to the new address
   CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 1);
   CHECK(office_status(office)["hub"] == new_address.url());
+}
+
+TEST_CASE("run serves the clerk web UI on the address it is given and refuses a busy port or a bad address loudly",
+          "[run][web]") {
+  TempDir dir;
+  Hub hub(dir);
+  Office office(dir, "pho-hien", "11953");
+  prepare(hub, office);
+  const int port = free_loopback_port();
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  BackgroundProcess run({agent_exe(), "run", "--data", office.data(), "--ui", address}, child_env(), dir.file("run.log"));
+  const std::string banner = "motcua-agent: clerk web UI on http://" + address + "/";
+  CHECK(eventually([&] { return run.output().find(banner) != std::string::npos; }, 10000));
+  // A second agent cannot take the same port: it says so and exits 9, changing nothing.
+  auto second = agent_cmd({"run", "--data", office.data(), "--ui", address, "--json"});
+  INFO(describe(second));
+  CHECK(second.exit_code == 9);
+  CHECK(second.err.find("cannot listen on " + address) != std::string::npos);
+  CHECK(run.running());
+  CHECK(run.stop(SIGTERM, 10000) == 0);
+  CHECK(run.output().find("motcua-agent: stopped") != std::string::npos);
+
+  for (const char* bad : {"8480", "127.0.0.1:99999", "127.0.0.1:", "exa mple:80"}) {
+    auto r = agent_cmd({"run", "--data", office.data(), "--ui", bad});
+    INFO(bad << ": " << describe(r));
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("is not ADDRESS:PORT") != std::string::npos);
+  }
+  auto off = agent_cmd({"config", "set", "--data", office.data(), "ui_listen", "192.168.1.10"});
+  CHECK(off.exit_code == 3);
 }

@@ -447,7 +447,7 @@ void Loop::round() {
   for (Office& o : m_offices) {
     std::vector<std::string> args{agent_exe(), o.agent_runs ? "run" : "sync", "--data", o.data};
     if (o.agent_runs) {
-      args.insert(args.end(), {"--feed-interval", "5"});
+      args.insert(args.end(), {"--feed-interval", "5", "--ui", "off"});
     } else {
       args.push_back("--json");
     }

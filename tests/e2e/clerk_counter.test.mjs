@@ -1,0 +1,708 @@
+#!/usr/bin/env node
+// The clerk web UI in a real browser, end to end: a hub and one office agent built from this tree,
+// the agent's web UI (motcua-agent run --ui) driven in the system Chromium through playwright-core.
+//
+//   node clerk_counter.test.mjs --agent PATH --hub PATH --data DIR --out DIR [--chromium PATH]
+//
+// A Hưng Yên hub (province 33) publishes the sample catalogue and calendar; Phường Phố Hiến (11953)
+// enrolls, a clerk account is made, and the agent serves its web UI on a free loopback port. A clerk
+// signs in, the hub stops, and the office keeps working in the browser: receives a dossier (a wrong
+// CCCD first), prints its receipt (Mẫu 01), receives a second one and finds it by code, name with or
+// without diacritics and CCCD, moves the first to "Đang xử lý" and asks for a supplement (Mẫu 02).
+// The sync indicator shows pending changes; the hub comes back, "Đồng bộ ngay" turns it green and
+// the hub holds both dossiers. A cross-site POST is refused; logging out ends the session.
+//
+// Every step prints a line and saves a screenshot into --out. The first failed check stops the run
+// (exit 1); the hub, the agent and the browser are stopped in every case. Only loopback addresses;
+// every wait is bounded, and the whole run is abandoned after 180 s (exit 2).
+// MOTCUA_E2E_KEEP=1 keeps the temporary data directories.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+
+const OVERALL_LIMIT_MS = 180_000;
+const ACTION_TIMEOUT_MS = 10_000;
+const HOST = '127.0.0.1';
+// How the dossier page shows an appointment (#dossier-due): "HH:MM dd/mm/yyyy", or this text when
+// the dossier has none. The receipt (#receipt-due) must name the same time and date.
+const DUE_SHOWN = /^\d{2}:\d{2} \d{2}\/\d{2}\/\d{4}$/;
+const NO_DUE_DATE = 'Không có ngày hẹn trả';
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function parseArgs(argv) {
+  const opts = {
+    agent: process.env.MOTCUA_AGENT_EXE,
+    hub: process.env.MOTCUA_HUB_EXE,
+    data: process.env.MOTCUA_DATA_DIR,
+    out: process.env.MOTCUA_E2E_OUT,
+    chromium: process.env.MOTCUA_CHROMIUM || '/usr/bin/chromium',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    if (!(name in opts) || i + 1 >= argv.length) {
+      throw new Error(`unknown or incomplete argument '${argv[i]}'; usage: node clerk_counter.test.mjs ` +
+                      '--agent PATH --hub PATH --data DIR --out DIR [--chromium PATH]');
+    }
+    opts[name] = argv[++i];
+  }
+  for (const [name, value] of Object.entries(opts)) {
+    if (!value) throw new Error(`--${name} is required`);
+  }
+  for (const exe of [opts.agent, opts.hub, opts.chromium]) {
+    fs.accessSync(exe, fs.constants.X_OK);
+  }
+  for (const file of ['tthc-commune-sample.csv', 'holidays-vn.csv']) {
+    fs.accessSync(path.join(opts.data, file), fs.constants.R_OK);
+  }
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes: every child is remembered and stopped in cleanup()
+
+const children = new Set();
+
+// The environment for the binaries: the real clock (no pinned MOTCUA_NOW: the hub restarts during
+// the run and must agree with the office about the time), a fixed actor for CLI commands.
+function childEnv() {
+  const env = { ...process.env, MOTCUA_ACTOR: 'e2e.setup' };
+  delete env.MOTCUA_NOW;
+  delete env.MOTCUA_FAULT;
+  return env;
+}
+
+// Runs a command to completion (bounded); resolves with stdout, rejects with its stderr.
+function runCommand(exe, args, { input = null, timeoutMs = 30_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(exe, args, { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); children.delete(child); reject(e); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      const shown = `${path.basename(exe)} ${args.join(' ')}`;
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`'${shown}' failed (exit ${code ?? signal}):\n${stderr}${stdout}`));
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+// A long-running process whose stdout and stderr go to LOG (appended) and are kept for waitForLog.
+class Service {
+  constructor(name, exe, args, logFile) {
+    this.name = name;
+    this.text = '';
+    this.exited = null;
+    const log = fs.openSync(logFile, 'a');
+    this.child = spawn(exe, args, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(this.child);
+    const keep = (d) => { this.text += d; fs.writeSync(log, d); };
+    this.child.stdout.on('data', keep);
+    this.child.stderr.on('data', keep);
+    this.closed = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        this.exited = code ?? signal;
+        children.delete(this.child);
+        fs.closeSync(log);
+        resolve();
+      });
+    });
+  }
+
+  async waitForLog(pattern, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+      const m = this.text.match(pattern);
+      if (m) return m;
+      if (this.exited !== null) break;
+      await sleep(100);
+    }
+    throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms ` +
+                    `(exit: ${this.exited ?? 'still running'}); its output:\n${this.text}`);
+  }
+
+  // SIGTERM, then SIGKILL after 5 s.
+  async stop() {
+    if (this.exited !== null) return;
+    this.child.kill('SIGTERM');
+    const killed = await Promise.race([this.closed.then(() => false), sleep(5_000).then(() => true)]);
+    if (killed) {
+      this.child.kill('SIGKILL');
+      await Promise.race([this.closed, sleep(5_000)]);
+    }
+  }
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps and checks
+
+let currentStep = '(setup)';
+function step(title) {
+  currentStep = title;
+  console.log(`\n== ${title}`);
+}
+function ok(what) { console.log(`   ok: ${what}`); }
+
+// Polls FN (async, returns a truthy value when done) every INTERVAL ms until TIMEOUT ms have passed.
+async function pollUntil(what, fn, { timeoutMs, intervalMs = 500 }) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (let i = 0; i < Math.ceil(timeoutMs / intervalMs) + 1; i++) {
+    try {
+      last = await fn();
+      if (last && last.done) return last;
+    } catch (e) {
+      last = { error: e.message };  // e.g. the page navigated while it was read
+    }
+    if (Date.now() >= deadline) break;
+    await sleep(intervalMs);
+  }
+  throw new Error(`${what}: not reached within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+}
+
+const squash = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
+
+// The time and date of an appointment as shown ("17:00 30/11/2026", or in words "17 giờ 00 phút,
+// ngày 30/11/2026") as "17:00 30/11/2026"; null when there is none.
+function appointment(shown) {
+  const m = squash(shown).match(/(\d{1,2})(?::| giờ )(\d{2})\D*?(\d{1,2})\/(\d{1,2})\/(\d{4})/);
+  if (!m) return null;
+  const two = (x) => x.padStart(2, '0');
+  return `${two(m[1])}:${m[2]} ${two(m[3])}/${two(m[4])}/${m[5]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser helpers
+
+// Remembers the main frame's navigation responses (redirects included) so that a click's outcome
+// can be checked: status of the POST and of the page it ends on.
+function trackNavigations(page) {
+  const seen = [];
+  page.on('response', (r) => {
+    if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) {
+      seen.push({ method: r.request().method(), url: r.url(), status: r.status() });
+    }
+  });
+  return seen;
+}
+
+// Clicks SELECTOR and waits for the page it leads to (a form post and its redirect); returns the
+// navigation responses seen meanwhile.
+async function clickAndLoad(page, navigations, selector) {
+  const before = navigations.length;
+  const committed = page.waitForEvent('framenavigated', {
+    predicate: (f) => f === page.mainFrame(),
+    timeout: ACTION_TIMEOUT_MS,
+  });
+  await page.click(selector);
+  await committed;
+  await page.waitForLoadState('load');
+  return navigations.slice(before);
+}
+
+// Fails unless the page that a click or goto ended on was served with 200, quoting what it says.
+async function assertServed(page, status, what) {
+  if (status === 200) return;
+  const said = squash(await page.evaluate(() => (document.querySelector('#not-found, ul.form-errors') ??
+    document.querySelector('main') ?? document.body).innerText).catch(() => '')).slice(0, 300);
+  assert.fail(`${what}: ${page.url()} answered ${status}, not 200: "${said}"`);
+}
+
+async function shot(page, out, name, options = {}) {
+  await page.screenshot({ path: path.join(out, name), fullPage: true, ...options });
+  console.log(`   screenshot: ${name}`);
+}
+
+async function text(page, selector) {
+  return squash(await page.locator(selector).first().textContent({ timeout: ACTION_TIMEOUT_MS }));
+}
+
+async function assertLoginPage(page, what) {
+  assert.equal(new URL(page.url()).pathname, '/login', `${what}: expected the /login page, got ${page.url()}`);
+  assert.equal(await page.locator('form#login-form').count(), 1, `${what}: form#login-form missing on /login`);
+}
+
+async function signedInHeader(page, fullName) {
+  assert.equal(await page.getAttribute('html', 'lang'), 'vi', 'the page is not <html lang="vi">');
+  for (const id of ['#sync-indicator', '#sync-now', '#current-user', '#logout', '#nav-queues', '#nav-receive']) {
+    assert.equal(await page.locator(id).count(), 1, `the header lacks ${id} on ${page.url()}`);
+  }
+  const shown = await text(page, '#current-user');
+  assert.ok(shown.includes(fullName), `#current-user shows '${shown}', not the clerk's name '${fullName}'`);
+}
+
+async function syncState(page) {
+  const el = page.locator('#sync-indicator');
+  return { state: await el.getAttribute('data-state', { timeout: 2_000 }), text: squash(await el.textContent({ timeout: 2_000 })) };
+}
+
+async function searchFor(page, base, navigations, q) {
+  await assertServed(page, (await page.goto(`${base}/`)).status(), 'the queues page');
+  await page.fill('#search-form input[name=q]', q);
+  const navs = await clickAndLoad(page, navigations, '#search-submit');
+  await assertServed(page, navs.at(-1)?.status, `search "${q}"`);
+  assert.equal(new URL(page.url()).searchParams.get('q'), q, `the search did not end on /?q=${q} (at ${page.url()})`);
+}
+
+async function assertRowFor(page, code, what) {
+  const row = page.locator(`table#dossier-list tr[data-code="${code}"]`);
+  assert.equal(await row.count(), 1, `${what}: expected one tr[data-code="${code}"] in table#dossier-list`);
+  const hrefs = await row.locator('a').evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
+  assert.ok(hrefs.includes(`/dossiers/${code}`), `${what}: the row does not link to /dossiers/${code} (links: ${hrefs})`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenario
+
+const PROCEDURE = '1.001193';
+const PROCEDURE_NAME = 'Thủ tục đăng ký khai sinh';
+const CLERK = { username: 'canbo.phohien', name: 'Nguyễn Thị Thu Trang', password: 'mat-khau-quay-1' };
+const FIRST = { name: 'Trần Văn Bình', cccd: '033198001234', phone: '0912345678', address: 'Phường Phố Hiến, Hưng Yên' };
+const SECOND = { name: 'Đặng Văn Đức', cccd: '033187004455', phone: '0987654321', address: 'Phố Hiến, Hưng Yên' };
+const MISSING = ['Bản chính Giấy chứng sinh', 'Giấy tờ chứng minh nơi cư trú của người mẹ'];
+
+async function fillReceiveForm(page, who) {
+  await page.selectOption('select#procedure', PROCEDURE);
+  await page.fill('#receive-form input[name=applicant_name]', who.name);
+  await page.fill('#receive-form input[name=applicant_citizen_id]', who.cccd);
+  await page.fill('#receive-form input[name=submitter_name]', who.name);
+  await page.fill('#receive-form input[name=phone]', who.phone);
+  await page.fill('#receive-form input[name=address]', who.address);
+  await page.selectOption('#receive-form select[name=channel]', '1');
+}
+
+async function receive(page, base, navigations, who) {
+  await page.goto(`${base}/receive`);
+  await fillReceiveForm(page, who);
+  await clickAndLoad(page, navigations, '#receive-submit');
+  const url = new URL(page.url());
+  const m = url.pathname.match(/^\/dossiers\/([^/]+)$/);
+  assert.ok(m && url.searchParams.get('new') === '1', `receiving did not land on /dossiers/CODE?new=1 (at ${page.url()})`);
+  const code = await text(page, '#dossier-code');
+  assert.match(code, /^.+-\d{6}-\d{4}$/, `#dossier-code '${code}' is not a dossier code`);
+  assert.equal(decodeURIComponent(m[1]), code, 'the URL and #dossier-code name different dossiers');
+  return code;
+}
+
+async function scenario(opts, work, state) {
+  const { out } = opts;
+  const catalog = path.join(opts.data, 'tthc-commune-sample.csv');
+  const calendar = path.join(opts.data, 'holidays-vn.csv');
+  const hubDir = path.join(work, 'hub');
+  const officeDir = path.join(work, 'pho-hien');
+
+  step('setup: a Hưng Yên hub publishes the catalogue and calendar, serves on a free loopback port');
+  await runCommand(opts.hub, ['init', '--data', hubDir, '--province', '33']);
+  await runCommand(opts.hub, ['catalog', 'publish', '--data', hubDir, catalog]);
+  await runCommand(opts.hub, ['calendar', 'publish', '--data', hubDir, calendar]);
+  const hubPort = await freePort();
+  const startHub = async () => {
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const hub = new Service('motcua-hub serve', opts.hub,
+                              ['serve', '--data', hubDir, '--listen', `${HOST}:${hubPort}`], path.join(out, 'hub.log'));
+      state.hub = hub;
+      try {
+        await hub.waitForLog(/serving/, 10_000);
+        return hub;
+      } catch (e) {
+        await hub.stop();
+        if (attempt === 10) throw e;
+        await sleep(500);  // the same port again (the office knows it): wait for it to be free
+      }
+    }
+    return null;
+  };
+  await startHub();
+  ok(`hub serving on ${HOST}:${hubPort}`);
+
+  step('setup: Phường Phố Hiến (11953) enrolls, a clerk account is made, the agent serves the web UI');
+  const enroll = JSON.parse(await runCommand(opts.hub, ['enroll-code', '--data', hubDir, '--unit', '11953', '--json']));
+  assert.ok(enroll.code, 'motcua-hub enroll-code --json gave no code');
+  await runCommand(opts.agent, ['enroll', '--data', officeDir, '--hub', `http://${HOST}:${hubPort}`, '--code', enroll.code]);
+  await runCommand(opts.agent, ['users', 'add', CLERK.username, '--name', CLERK.name, '--role', 'clerk',
+                                '--password-stdin', '--data', officeDir], { input: `${CLERK.password}\n` });
+  const users = await runCommand(opts.agent, ['users', 'list', '--data', officeDir]);
+  assert.ok(users.includes(CLERK.username), `motcua-agent users list does not show ${CLERK.username}:\n${users}`);
+  const uiPort = await freePort();
+  const agent = new Service('motcua-agent run', opts.agent,
+                            ['run', '--data', officeDir, '--ui', `${HOST}:${uiPort}`, '--feed-interval', '5'],
+                            path.join(out, 'agent.log'));
+  state.agent = agent;
+  const announced = await agent.waitForLog(/clerk web UI on (http:\/\/127\.0\.0\.1:\d+)\//, 15_000);
+  const base = announced[1];
+  assert.equal(base, `http://${HOST}:${uiPort}`, `the agent announced ${base}, not the --ui address`);
+  ok(`office enrolled with code ${enroll.code}; clerk ${CLERK.username}; web UI on ${base}/`);
+
+  const browser = await chromium.launch({
+    executablePath: opts.chromium,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    headless: true,
+  });
+  state.browser = browser;
+  const context = await browser.newContext({
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+    viewport: { width: 1280, height: 900 },
+  });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  const page = await context.newPage();
+  state.page = page;
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  const navigations = trackNavigations(page);
+
+  // a) ---------------------------------------------------------------------------------------
+  step('a) unauthenticated GET / goes to /login; a wrong password is refused; the clerk signs in');
+  const first = await page.goto(`${base}/`);
+  await assertLoginPage(page, 'GET / without a session');
+  assert.ok(first.request().redirectedFrom(), 'GET / without a session was not redirected');
+  assert.equal(await page.getAttribute('html', 'lang'), 'vi', '/login is not <html lang="vi">');
+  ok(`GET / -> ${page.url()}`);
+  await page.fill('#login-form input[name=username]', CLERK.username);
+  await page.fill('#login-form input[name=password]', 'not-the-password');
+  let navs = await clickAndLoad(page, navigations, '#login-submit');
+  assert.equal(navs.at(-1)?.status, 401, `a wrong password answered ${JSON.stringify(navs)}, not 401`);
+  assert.ok((await text(page, '.form-errors')).length > 0, 'a wrong password shows no .form-errors');
+  await shot(page, out, 'login-failed.png');
+  ok(`wrong password: 401, "${await text(page, '.form-errors')}"`);
+  await page.goto(`${base}/login`);
+  await page.fill('#login-form input[name=username]', CLERK.username);
+  await page.fill('#login-form input[name=password]', CLERK.password);
+  await shot(page, out, 'login.png');
+  navs = await clickAndLoad(page, navigations, '#login-submit');
+  assert.equal(navs[0]?.method, 'POST', 'signing in did not POST');
+  assert.equal(navs[0]?.status, 303, `POST /login answered ${navs[0]?.status}, not 303`);
+  assert.equal(new URL(page.url()).pathname, '/', `signing in ended on ${page.url()}, not /`);
+  await assertServed(page, navs.at(-1)?.status, 'GET / after signing in');
+  await signedInHeader(page, CLERK.name);
+  const cookies = await context.cookies(base);
+  const session = cookies.find((c) => c.name === 'motcua_session');
+  assert.ok(session, 'no motcua_session cookie after signing in');
+  assert.ok(session.httpOnly, 'motcua_session is not HttpOnly');
+  assert.equal(session.sameSite, 'Strict', 'motcua_session is not SameSite=Strict');
+  assert.equal(session.path, '/', 'motcua_session has a Path other than /');
+  for (const q of ['processing', 'supplement', 'due-soon', 'overdue', 'resolved', 'returned']) {
+    assert.equal(await page.locator(`a#queue-${q} span.count`).count(), 1, `queue tab a#queue-${q} with span.count missing`);
+  }
+  assert.equal(await page.locator('form#search-form').count(), 1, 'form#search-form missing on /');
+  await shot(page, out, 'queues.png');
+  ok(`signed in as ${CLERK.username} (${CLERK.name}); six queue tabs; session cookie HttpOnly, SameSite=Strict`);
+
+  // b) ---------------------------------------------------------------------------------------
+  step('b) the provincial link goes down: the hub stops');
+  await state.hub.stop();
+  ok(`hub stopped (${state.hub.exited})`);
+
+  // c) ---------------------------------------------------------------------------------------
+  step('c) receiving offline: the procedure filter, a wrong CCCD refused with the values kept, then received');
+  await page.goto(`${base}/receive`);
+  await signedInHeader(page, CLERK.name);
+  const visibleOptions = () => page.$$eval('select#procedure option', (os) => os
+    .filter((o) => !o.hidden && !o.disabled && getComputedStyle(o).display !== 'none')
+    .map((o) => ({ value: o.value, text: o.textContent.replace(/\s+/g, ' ').trim() })));
+  const allBefore = await visibleOptions();
+  assert.ok(allBefore.length > 1, `select#procedure offers ${allBefore.length} procedure(s) before filtering`);
+  await page.locator('#procedure-search').pressSequentially('khai sinh', { delay: 20 });
+  const filtered = await pollUntil('the procedure filter', async () => {
+    const now = await visibleOptions();
+    return { done: now.length < allBefore.length && now.some((o) => o.value === PROCEDURE), now };
+  }, { timeoutMs: 3_000, intervalMs: 200 });
+  const match = filtered.now.find((o) => o.value === PROCEDURE);
+  assert.ok(match.text.includes(PROCEDURE_NAME), `option ${PROCEDURE} reads '${match.text}', not '${PROCEDURE_NAME}'`);
+  ok(`"khai sinh" leaves ${filtered.now.length} of ${allBefore.length} options, among them ${PROCEDURE} "${match.text}"`);
+  await fillReceiveForm(page, { ...FIRST, cccd: '03319800123' });
+  await shot(page, out, 'receive.png');
+  navs = await clickAndLoad(page, navigations, '#receive-submit');
+  assert.deepEqual(navs.map((n) => [n.method, n.status]), [['POST', 422]],
+                   `a wrong CCCD answered ${JSON.stringify(navs)}, not one 422 page`);
+  const errors = await page.locator('ul.form-errors > li').allTextContents();
+  assert.ok(errors.map(squash).includes('Số CCCD phải gồm đúng 12 chữ số.'),
+            `ul.form-errors does not say "Số CCCD phải gồm đúng 12 chữ số." (it says ${JSON.stringify(errors)})`);
+  const kept = {
+    procedure: await page.inputValue('select#procedure'),
+    name: await page.inputValue('#receive-form input[name=applicant_name]'),
+    cccd: await page.inputValue('#receive-form input[name=applicant_citizen_id]'),
+    phone: await page.inputValue('#receive-form input[name=phone]'),
+    address: await page.inputValue('#receive-form input[name=address]'),
+  };
+  assert.deepEqual(kept, { procedure: PROCEDURE, name: FIRST.name, cccd: '03319800123', phone: FIRST.phone, address: FIRST.address },
+                   'the refused form did not keep the values typed');
+  await shot(page, out, 'receive-errors.png');
+  ok('11-digit CCCD: 422, "Số CCCD phải gồm đúng 12 chữ số.", typed values kept');
+  await page.fill('#receive-form input[name=applicant_citizen_id]', FIRST.cccd);
+  navs = await clickAndLoad(page, navigations, '#receive-submit');
+  assert.equal(navs[0]?.status, 303, `POST /receive answered ${navs[0]?.status}, not 303`);
+  const url = new URL(page.url());
+  const m = url.pathname.match(/^\/dossiers\/([^/]+)$/);
+  assert.ok(m && url.searchParams.get('new') === '1', `receiving did not land on /dossiers/CODE?new=1 (at ${page.url()})`);
+  const code1 = await text(page, '#dossier-code');
+  assert.match(code1, /^.+-\d{6}-\d{4}$/, `#dossier-code '${code1}' is not a dossier code`);
+  assert.equal(decodeURIComponent(m[1]), code1, 'the URL and #dossier-code name different dossiers');
+  const due1 = await text(page, '#dossier-due');
+  assert.ok(DUE_SHOWN.test(due1) || due1 === NO_DUE_DATE,
+            `#dossier-due '${due1}' is neither "HH:MM dd/mm/yyyy" nor "${NO_DUE_DATE}"`);
+  assert.equal(await text(page, '#dossier-status'), 'Được tiếp nhận', 'a new dossier is not "Được tiếp nhận"');
+  await shot(page, out, 'dossier.png');
+  ok(`received offline: ${code1}, status "Được tiếp nhận", due ${due1}`);
+
+  // d) ---------------------------------------------------------------------------------------
+  step('d) the receipt (Mẫu 01) carries the code and the appointment');
+  const mau01 = await page.getAttribute('a#print-mau-01', 'href');
+  assert.equal(new URL(mau01, page.url()).pathname, `/dossiers/${code1}/mau-01`, `a#print-mau-01 points to ${mau01}`);
+  await clickAndLoad(page, navigations, 'a#print-mau-01');
+  assert.equal(new URL(page.url()).pathname, `/dossiers/${code1}/mau-01`, `a#print-mau-01 opened ${page.url()}`);
+  assert.equal(await text(page, '#receipt-code'), code1, '#receipt-code differs from the dossier code');
+  const receiptDue = await text(page, '#receipt-due');
+  assert.ok(receiptDue === due1 || (appointment(due1) !== null && appointment(receiptDue) === appointment(due1)),
+            `#receipt-due '${receiptDue}' is not the dossier's appointment '${due1}'`);
+  assert.equal(await page.locator('button#print').count(), 1, 'the receipt has no button#print');
+  await page.emulateMedia({ media: 'print' });
+  await shot(page, out, 'mau-01.png');
+  await page.emulateMedia({ media: 'screen' });
+  ok(`Mẫu 01: #receipt-code ${code1}, #receipt-due "${receiptDue}"`);
+
+  // e) ---------------------------------------------------------------------------------------
+  step('e) a second dossier, found by name with and without diacritics, by CCCD and by code');
+  const code2 = await receive(page, base, navigations, SECOND);
+  assert.notEqual(code2, code1, 'the second dossier got the first one\'s code');
+  await shot(page, out, 'dossier-2.png');
+  ok(`received ${code2} for ${SECOND.name}`);
+  for (const q of ['dang van duc', SECOND.name, SECOND.cccd, code2]) {
+    await searchFor(page, base, navigations, q);
+    await assertRowFor(page, code2, `search "${q}"`);
+    if (q !== code2) {
+      assert.equal(await page.locator(`table#dossier-list tr[data-code="${code1}"]`).count(), 0,
+                   `search "${q}" also lists ${code1} (${FIRST.name})`);
+    }
+    ok(`search "${q}" finds ${code2}`);
+  }
+  await searchFor(page, base, navigations, 'dang van duc');
+  await shot(page, out, 'search.png');
+  await searchFor(page, base, navigations, 'Hoàng Không Tồn Tại');
+  assert.equal(await page.locator('#no-results').count(), 1, 'a search that matches nothing does not show #no-results');
+  ok('a search that matches nothing shows #no-results');
+
+  // f) ---------------------------------------------------------------------------------------
+  step('f) status change to "Đang xử lý" (only legal targets offered), then a supplement request (Mẫu 02)');
+  await page.goto(`${base}/dossiers/${code1}`);
+  const offered = (await page.$$eval('#status-form select[name=status] option', (os) => os.map((o) => o.value)))
+    .filter((v) => v !== '');
+  assert.deepEqual([...offered].sort(), ['4', '7'], `from status 2 the form offers ${JSON.stringify(offered)}, not exactly 4 and 7`);
+  ok(`from "Được tiếp nhận" the form offers ${offered.join(', ')} (not 9 or 10)`);
+  await page.selectOption('#status-form select[name=status]', '4');
+  await page.fill('#status-form textarea[name=note]', 'Bắt đầu thẩm định');
+  await clickAndLoad(page, navigations, '#status-submit');
+  assert.equal(await text(page, '#dossier-status'), 'Đang xử lý', 'status 4 did not show as "Đang xử lý"');
+  assert.equal(await page.locator('ul.form-errors').count(), 0, `the status change shows errors: ${await page.locator('ul.form-errors').allTextContents()}`);
+  const history = squash(await page.locator('table#history').textContent());
+  assert.ok(history.includes(CLERK.username), `table#history does not record ${CLERK.username} as actor: ${history}`);
+  await shot(page, out, 'status-processing.png');
+  ok(`${code1} is "Đang xử lý"; table#history names ${CLERK.username}`);
+  assert.equal(await page.locator('form#supplement-form').count(), 1, 'form#supplement-form missing in status 4');
+  await page.fill('#supplement-form textarea[name=missing_items]', MISSING.join('\n'));
+  await clickAndLoad(page, navigations, '#supplement-submit');
+  assert.equal(await text(page, '#dossier-status'), 'Yêu cầu bổ sung', 'the supplement request did not show "Yêu cầu bổ sung"');
+  await shot(page, out, 'supplement.png');
+  const mau02 = await page.getAttribute('a#print-mau-02', 'href');
+  assert.equal(new URL(mau02, page.url()).pathname, `/dossiers/${code1}/mau-02`, `a#print-mau-02 points to ${mau02}`);
+  await clickAndLoad(page, navigations, 'a#print-mau-02');
+  const items = (await page.locator('ol#missing-items > li').allTextContents()).map(squash);
+  assert.deepEqual(items, MISSING, `ol#missing-items lists ${JSON.stringify(items)}`);
+  await page.emulateMedia({ media: 'print' });
+  await shot(page, out, 'mau-02.png');
+  await page.emulateMedia({ media: 'screen' });
+  ok(`"Yêu cầu bổ sung"; Mẫu 02 lists the ${items.length} missing items`);
+  await assertServed(page, (await page.goto(`${base}/?queue=supplement`)).status(), 'the "supplement" queue');
+  await assertRowFor(page, code1, 'queue "supplement"');
+  ok(`${code1} is in the "chờ bổ sung" queue`);
+
+  // g) ---------------------------------------------------------------------------------------
+  step('g) the sync indicator: pending while the hub is down, green after "Đồng bộ ngay" with the hub back');
+  await page.goto(`${base}/`);
+  const pending = await pollUntil('#sync-indicator amber (pending changes)', async () => {
+    const s = await syncState(page);
+    const red = s.state === 'red' && s.text.toLowerCase().includes('mất kết nối');
+    return { done: s.state === 'amber' || red, ...s };
+  }, { timeoutMs: 15_000 });
+  if (pending.state === 'red') console.log('   note: the indicator is red ("mất kết nối"), not amber');
+  await shot(page, out, 'sync-amber.png');
+  ok(`#sync-indicator data-state=${pending.state}: "${pending.text}"`);
+  const api = await page.request.get(`${base}/api/sync-state`);
+  assert.equal(api.status(), 200, `GET /api/sync-state answered ${api.status()}`);
+  const apiState = await api.json();
+  assert.ok(apiState.pending > 0, `/api/sync-state reports pending=${apiState.pending} with the hub down`);
+  ok(`/api/sync-state: state ${apiState.state}, pending ${apiState.pending}`);
+
+  await startHub();
+  ok(`hub serving again on ${HOST}:${hubPort}`);
+  await page.click('#sync-now');
+  const synced = await pollUntil('#sync-indicator green after "Đồng bộ ngay"', async () => {
+    const s = await syncState(page);
+    return { done: s.state === 'green' && s.text.includes('Đã đồng bộ lúc'), ...s };
+  }, { timeoutMs: 30_000 });
+  await shot(page, out, 'sync-green.png');
+  ok(`#sync-indicator data-state=green: "${synced.text}"`);
+  for (const [code, status] of [[code1, 5], [code2, 2]]) {
+    const shown = await pollUntil(`the hub holds ${code}`, async () => {
+      const d = JSON.parse(await runCommand(opts.hub, ['dossier', 'show', '--data', hubDir, code, '--json']));
+      return { done: d.code === code && d.status === status, code: d.code, status: d.status };
+    }, { timeoutMs: 5_000 });
+    ok(`motcua-hub dossier show ${code}: status ${shown.status}`);
+  }
+
+  // h) ---------------------------------------------------------------------------------------
+  step('h) cross-site POSTs are refused (403) and record nothing');
+  await page.goto(`${base}/receive`);
+  const token = await page.getAttribute('#receive-form input[name=csrf]', 'value');
+  assert.ok(token, '#receive-form has no input[name=csrf]');
+  const forged = { procedure: PROCEDURE, applicant_name: 'Kẻ Mạo Danh', applicant_citizen_id: '033100009999',
+                   submitter_name: 'Kẻ Mạo Danh', phone: '0900000000', address: 'Nơi khác', channel: '1' };
+  const escape = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const evil = http.createServer((req, res) => {
+    const withToken = req.url.startsWith('/with-token');
+    const fields = { ...forged, ...(withToken ? { csrf: token } : {}) };
+    const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${escape(v)}">`).join('');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><head><meta charset="utf-8"></head><body>` +
+            `<form id="f" method="post" action="${base}/receive" accept-charset="utf-8">${inputs}</form>` +
+            `<script>document.getElementById('f').submit();</script></body></html>`);
+  });
+  state.evil = evil;
+  await new Promise((resolve, reject) => { evil.on('error', reject); evil.listen(0, HOST, resolve); });
+  const evilBase = `http://${HOST}:${evil.address().port}`;
+  for (const variant of ['no-token', 'with-token']) {
+    const posted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${base}/receive`,
+                                        { timeout: ACTION_TIMEOUT_MS });
+    await page.goto(`${evilBase}/${variant}`).catch((e) => {
+      if (!/interrupted by another navigation/.test(e.message)) throw e;  // the form submits itself at once
+    });
+    const r = await posted;
+    assert.equal(r.status(), 403, `a form posted from ${evilBase} (${variant}) answered ${r.status()}, not 403`);
+    ok(`auto-submitted form from ${evilBase} (${variant === 'no-token' ? 'no token' : 'the session\'s token, foreign Origin'}): 403`);
+  }
+  await page.waitForLoadState('load');
+  await shot(page, out, 'csrf-refused.png');
+  const direct = await page.request.post(`${base}/receive`, { form: forged, maxRedirects: 0 });
+  assert.equal(direct.status(), 403, `a POST /receive with the session cookie but no token answered ${direct.status()}`);
+  ok('POST /receive with the session cookie and no token: 403');
+  const wrong = await page.request.post(`${base}/receive`, { form: { ...forged, csrf: 'x'.repeat(token.length) }, maxRedirects: 0 });
+  assert.equal(wrong.status(), 403, `a POST /receive with a wrong token answered ${wrong.status()}`);
+  ok('POST /receive with a wrong token: 403');
+  for (const q of [forged.applicant_citizen_id, 'ke mao danh']) {
+    await searchFor(page, base, navigations, q);
+    assert.equal(await page.locator('#no-results').count(), 1, `the refused POSTs recorded a dossier (search "${q}" finds one)`);
+  }
+  ok('nothing was recorded');
+
+  // i) ---------------------------------------------------------------------------------------
+  step('i) logout ends the session');
+  await page.goto(`${base}/`);
+  await clickAndLoad(page, navigations, '#logout');
+  await page.goto(`${base}/`);
+  await assertLoginPage(page, 'GET / after logout');
+  const replay = await fetch(`${base}/`, { headers: { Cookie: `motcua_session=${session.value}` }, redirect: 'manual' });
+  assert.ok(replay.status >= 300 && replay.status < 400 && new URL(replay.headers.get('location'), base).pathname === '/login',
+            `the old session cookie still opens / after logout (status ${replay.status}, location ${replay.headers.get('location')})`);
+  await shot(page, out, 'logged-out.png');
+  ok('after logout GET / goes to /login, and the old session cookie no longer works');
+
+  assert.deepEqual(pageErrors, [], `script errors on the pages: ${pageErrors.join('; ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const started = Date.now();
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`clerk_counter: ${e.message}`);
+    return 2;
+  }
+  fs.mkdirSync(opts.out, { recursive: true });
+  for (const f of fs.readdirSync(opts.out)) {
+    if (/\.(png|log)$/.test(f)) fs.rmSync(path.join(opts.out, f));
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-e2e.'));
+  const state = {};
+  // Stops everything this run started, once; every caller waits for the same work.
+  let cleaning = null;
+  const cleanup = () => (cleaning ??= (async () => {
+    if (state.browser) await Promise.race([state.browser.close().catch(() => {}), sleep(10_000)]);
+    if (state.evil) state.evil.close();
+    if (state.agent) await state.agent.stop();
+    if (state.hub) await state.hub.stop();
+    for (const child of children) child.kill('SIGKILL');
+    if (process.env.MOTCUA_E2E_KEEP === '1') console.log(`data kept in ${work}`);
+    else fs.rmSync(work, { recursive: true, force: true });
+  })());
+  process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
+  let timedOut = false;
+  const watchdog = setTimeout(async () => {
+    timedOut = true;
+    console.error(`\nclerk_counter: FAILED: the run took more than ${OVERALL_LIMIT_MS / 1000} s (in step "${currentStep}")`);
+    for (const svc of [state.agent, state.hub]) {
+      if (svc) console.error(`--- last lines of ${svc.name}:\n${svc.text.split('\n').slice(-15).join('\n')}`);
+    }
+    await Promise.race([cleanup(), sleep(15_000)]);
+    process.exit(2);
+  }, OVERALL_LIMIT_MS);
+  for (const [sig, status] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.on(sig, async () => {
+      await Promise.race([cleanup(), sleep(15_000)]);
+      process.exit(status);
+    });
+  }
+
+  try {
+    await scenario(opts, work, state);
+    const shots = fs.readdirSync(opts.out).filter((f) => f.endsWith('.png')).sort();
+    console.log(`\nclerk web UI: every check held in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+                `screenshots in ${opts.out}: ${shots.join(' ')}`);
+    return 0;
+  } catch (e) {
+    if (timedOut) return 2;  // the watchdog has reported it and is stopping everything
+    console.error(`\nclerk_counter: FAILED in step "${currentStep}":\n${e.message}`);
+    if (state.page) {
+      console.error(`(page: ${state.page.url()})`);
+      await state.page.screenshot({ path: path.join(opts.out, 'failure.png'), fullPage: true }).catch(() => {});
+    }
+    for (const svc of [state.agent, state.hub]) {
+      if (svc) console.error(`--- last lines of ${svc.name}:\n${svc.text.split('\n').slice(-15).join('\n')}`);
+    }
+    return 1;
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+}
+
+process.exit(await main());
