@@ -621,6 +621,25 @@ async function scenario(opts, work, state) {
   }
   ok('nothing was recorded');
 
+  // h2) --------------------------------------------------------------------------------------
+  step('h2) a refusal at the counter: status 3 and the refusal form (Mẫu 03) with its reason');
+  const REASON = 'Hồ sơ không thuộc thẩm quyền giải quyết của UBND phường';
+  await page.goto(`${base}/receive`);
+  await fillReceiveForm(page, { name: 'Vũ Thị Lệ', cccd: '033199007788', phone: '0911222333', address: 'Hưng Yên' });
+  await page.click('details.refuse summary');
+  await page.fill('#receive-form textarea[name=refusal_reason]', REASON);
+  await clickAndLoad(page, navigations, '#refuse-submit');
+  assert.equal(await text(page, '#dossier-status'), 'Không được tiếp nhận', 'a refused dossier is not in status 3');
+  assert.equal(await text(page, '#dossier-due'), 'Không có ngày hẹn trả', 'a refused dossier shows an appointment');
+  const refusedCode = await text(page, '#dossier-code');
+  await clickAndLoad(page, navigations, '#print-mau-03');
+  assert.equal(await text(page, '#receipt-code'), refusedCode, 'Mẫu 03 names another dossier');
+  assert.equal(await text(page, '#refusal-reason'), REASON, 'Mẫu 03 does not carry the reason typed');
+  await page.emulateMedia({ media: 'print' });
+  await shot(page, out, 'mau-03.png');
+  await page.emulateMedia({ media: 'screen' });
+  ok(`${refusedCode} refused: status "Không được tiếp nhận", Mẫu 03 with the reason`);
+
   // i) ---------------------------------------------------------------------------------------
   step('i) logout ends the session');
   await page.goto(`${base}/`);
