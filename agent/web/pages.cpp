@@ -93,20 +93,6 @@ std::string unit_name(const DossierView& v, const std::string& code) {
   return it == v.unit_names.end() ? code : it->second + " (" + code + ")";
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line(trim(std::string_view(text).substr(start, end - start)));
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) out.push_back(line);
-    start = end + 1;
-  }
-  return out;
-}
-
 // The form header shared by Mẫu 01–03: office on the left, national motto on the right.
 std::string form_header(const domain::Unit& office, const std::string& code) {
   return "<table class=\"form-head\"><tr><td><div class=\"upper\">" + esc(office.name) +
@@ -179,6 +165,20 @@ const json* refusal_note(const json& d) {
 }
 
 }  // namespace
+
+std::vector<std::string> non_empty_lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line(trim(std::string_view(text).substr(start, end - start)));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) out.push_back(line);
+    start = end + 1;
+  }
+  return out;
+}
 
 std::string esc(std::string_view text) {
   std::string out;
@@ -522,7 +522,7 @@ std::string mau02_page(const json& d, const domain::Unit& office, const std::str
   b += applicant_block(d);
   b += "<p>Sau khi xem xét hồ sơ, đề nghị ông/bà bổ sung, hoàn thiện hồ sơ gồm những nội dung sau:</p><ol id=\"missing-items\">";
   if (step) {
-    for (const auto& line : lines_of(step->value("note", ""))) b += "<li>" + esc(line) + "</li>";
+    for (const auto& line : non_empty_lines(step->value("note", ""))) b += "<li>" + esc(line) + "</li>";
   }
   b += "</ol>";
   b += "<p>Lý do: hồ sơ chưa đầy đủ, hợp lệ theo quy định. Thời hạn giải quyết tạm dừng từ " +

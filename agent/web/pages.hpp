@@ -19,6 +19,9 @@ namespace motcua::agent::web {
 
 std::string esc(std::string_view text);
 
+// The lines of `text` (LF or CRLF), trimmed, without the empty ones: what a clerk typed one item a line.
+std::vector<std::string> non_empty_lines(const std::string& text);
+
 using FormValues = std::map<std::string, std::string>;
 
 struct Frame {

@@ -345,20 +345,7 @@ void WebUi::Impl::post_dossier_action(const httplib::Request& req, httplib::Resp
     }
   } else if (action == "supplement") {
     std::string items;
-    for (const auto& line : [&] {
-           std::vector<std::string> out;
-           std::string text = param(req, "missing_items");
-           size_t start = 0;
-           while (start <= text.size()) {
-             size_t end = text.find('\n', start);
-             if (end == std::string::npos) end = text.size();
-             std::string l(trim(std::string_view(text).substr(start, end - start)));
-             if (!l.empty() && l.back() == '\r') l.pop_back();
-             if (!l.empty()) out.push_back(l);
-             start = end + 1;
-           }
-           return out;
-         }()) {
+    for (const auto& line : web::non_empty_lines(param(req, "missing_items"))) {
       items += (items.empty() ? "" : "\n") + line;
     }
     if (items.empty()) {
