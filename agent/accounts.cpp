@@ -260,8 +260,10 @@ Result<NewSession> sign_in(Store& store, const std::string& raw_username, const 
                                     "wait " + std::to_string(minutes) + " minute(s)")
                     .vi("Nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau " + std::to_string(minutes) + " phút."));
   }
+  // The slow part (PBKDF2) runs before the write transaction, so it never holds up other writers.
+  const bool right = verify_password(password, stored);
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(db));
-  if (!verify_password(password, stored)) {
+  if (!right) {
     const int64_t now_failed = failed + 1;
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt up, db.prepare(
         "UPDATE clerk_account SET failed_logins = ?2, locked_until = ?3 WHERE username = ?1"));

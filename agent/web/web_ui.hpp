@@ -11,7 +11,8 @@
 // every POST must carry the session's CSRF token and, when the browser sends one, an Origin equal
 // to this server's; request bodies are capped; responses forbid framing and foreign scripts.
 // Thread-safety: start/stop from one thread; requests are served on the server's own threads and
-// take turns on one database connection.
+// take turns on one database connection (sign-ins on a second one, so that the deliberate cost of
+// checking a password never holds up the pages).
 #pragma once
 
 #include <functional>
