@@ -199,13 +199,22 @@ Result<json> search_dossiers(Store& store, const std::string& raw_query, int lim
     for (char c : query) value += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
     where = "code >= ?1 AND code < ?1 || x'ff'";
   } else {
-    value = "%";
-    for (char c : fold_for_search(query)) {
-      if (c == '%' || c == '_' || c == '\\') value += '\\';
-      value += c;
+    const std::string folded = fold_for_search(query);
+    if (folded.size() >= 3 && folded.find_first_of("%_\\") == std::string::npos) {
+      // The trigram index (schema/agent/0005_search.sql) finds the rows containing the text
+      // without reading every dossier; it needs three characters in a row and a LIKE without
+      // ESCAPE, so shorter text or text with % _ \ is compared row by row below.
+      value = "%" + folded + "%";
+      where = "rowid IN (SELECT rowid FROM dossier_search WHERE search_text LIKE ?1)";
+    } else {
+      value = "%";
+      for (char c : folded) {
+        if (c == '%' || c == '_' || c == '\\') value += '\\';
+        value += c;
+      }
+      value += "%";
+      where = "search_text LIKE ?1 ESCAPE '\\'";
     }
-    value += "%";
-    where = "search_text LIKE ?1 ESCAPE '\\'";
   }
   MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(cols + "WHERE " + where + " ORDER BY received_at DESC LIMIT ?2"));
   st.bind(1, value);

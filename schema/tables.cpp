@@ -36,6 +36,11 @@ const std::vector<TableInfo>& agent_tables() {
   static const std::vector<TableInfo> tables = shared_plus({
       {"dossier_state", TableClass::kDerived},
       {"dossier_conflict", TableClass::kDerived},
+      // The trigram index over dossier_state.search_text (FTS5: the table and its shadow tables).
+      {"dossier_search", TableClass::kDerived},
+      {"dossier_search_data", TableClass::kDerived},
+      {"dossier_search_idx", TableClass::kDerived},
+      {"dossier_search_config", TableClass::kDerived},
       {"meta", TableClass::kLocal},
       {"outbox", TableClass::kLocal},
       {"outbox_batch", TableClass::kLocal},

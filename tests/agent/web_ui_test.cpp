@@ -448,6 +448,11 @@ TEST_CASE("queues count dossiers by where they stand, and search finds names wit
   auto none = http.Get("/?q=khong%20co%20ai", {{"Cookie", evening}});
   REQUIRE(none);
   CHECK(contains(none->body, "id=\"no-results\""));
+  // Every refold rewrote dossier_state rows; the name index followed each of them.
+  CHECK(ui.office.store.db().exec("INSERT INTO dossier_search(dossier_search) VALUES ('integrity-check')"));
+  auto short_text = agent::search_dossiers(ui.office.store, "Đạ", 50);  // under three letters: compared row by row
+  REQUIRE(short_text);
+  CHECK((*short_text)["dossiers"].size() == 2);  // Đặng Văn Đức and Bùi Quang Đạo (folded "da")
 }
 
 TEST_CASE("the sync indicator: grey before enrollment, amber with unsent changes, red when out of step too long, green "
