@@ -7,8 +7,10 @@
 # The hub stops; the offices keep recording dossiers. The hub comes back, the offices sync, the
 # province publishes an amended catalogue (one procedure renamed, one time limit changed) and the
 # offices sync again: a new dossier uses the new time limit while an old one keeps its due date.
-# Last, Phố Hiến hands a dossier over to Như Quỳnh (liên thông), which resolves it and hands the
-# result back; Phố Hiến returns it, and the hub records no conflict.
+# Then Phố Hiến hands a dossier over to Như Quỳnh (liên thông), which resolves it and hands the
+# result back; Phố Hiến returns it, and the hub records no conflict. Last, Phố Hiến's agent runs as
+# the service does and serves the clerk's web screens (MOTCUA_DEMO_UI=1 keeps them open at
+# http://127.0.0.1:8480/ until Ctrl-C; MOTCUA_DEMO_UI_PORT picks another port).
 #
 # Clocks are pinned (MOTCUA_NOW) so the Tết break shows in the appointments. The hub listens on a
 # free loopback port; readiness is polled; the script checks what it claims, stops the hub and
@@ -26,8 +28,10 @@ demo=$(mktemp -d "${TMPDIR:-/tmp}/motcua-demo.XXXXXX")
 catalog="$here/data/tthc-commune-sample.csv"
 calendar="$here/data/holidays-vn.csv"
 hub_pid=""
+run_pid=""
 
 cleanup() {
+  if [ -n "$run_pid" ]; then kill "$run_pid" 2>/dev/null || true; wait "$run_pid" 2>/dev/null || true; fi
   if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
   if [ "${MOTCUA_DEMO_KEEP:-}" = 1 ]; then echo "Demo data kept in $demo"; else rm -rf "$demo"; fi
 }
@@ -211,6 +215,29 @@ for office in pho-hien nhu-quynh; do
     test "$("$agent" show --data "$demo/$office" "$handed" --json | field status)" = 10
 done
 check "the hub lists no conflict" test "$("$hub" conflicts list --data "$demo/hub" --json | field total)" = 0
+
+step "The clerk's screens: Phố Hiến's agent serves them while it keeps the office in step (run)"
+unset MOTCUA_NOW
+printf '%s\n' 'mat-khau-demo' | "$agent" users add lan --name "Nguyễn Thị Lan" --role lead --password-stdin --data "$demo/pho-hien"
+ui_port=${MOTCUA_DEMO_UI_PORT:-0}
+if [ "${MOTCUA_DEMO_UI:-}" = 1 ] && [ -z "${MOTCUA_DEMO_UI_PORT:-}" ]; then ui_port=8480; fi
+"$agent" run --data "$demo/pho-hien" --ui "127.0.0.1:$ui_port" > "$demo/run.log" 2>&1 &
+run_pid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q "clerk web UI on" "$demo/run.log" && kill -0 "$run_pid" 2>/dev/null; do
+  sleep 0.1; i=$((i + 1))
+done
+url=$(sed -n 's/^motcua-agent: clerk web UI on //p' "$demo/run.log" | head -n 1)
+cat "$demo/run.log"
+check "Phố Hiến's agent serves the clerk web UI (${url:-not started})" test -n "$url"
+if [ "${MOTCUA_DEMO_UI:-}" = 1 ]; then
+  printf '\nOpen %s in a browser and sign in as lan / mat-khau-demo. Ctrl-C ends the demo.\n' "$url"
+  wait "$run_pid" || true
+fi
+kill -TERM "$run_pid"
+wait "$run_pid" || true
+run_pid=""
+check "the agent stopped cleanly" grep -q "motcua-agent: stopped" "$demo/run.log"
 
 stop_hub
 printf '\nDemo finished: every check held.\n'

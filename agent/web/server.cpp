@@ -483,6 +483,20 @@ void WebUi::Impl::routes() {
       auto d = show_dossier(*store, req.matches[1]);
       if (!d) return send_page(res, 404, web::layout(frame(s, ""), "Không tìm thấy", web::not_found_body(vi_message(d.error()))));
       const std::string form = req.matches[2];
+      const int status = d->value("status", 0);
+      bool asked_supplement = false;
+      for (const auto& e : (*d)["events"]) {
+        if (e.value("kind", "") == "status" && e["to_status"] == 5 && e.value("applied", false)) asked_supplement = true;
+      }
+      const char* refusal = form == "1" && status == 3    ? "Hồ sơ này đã bị từ chối tiếp nhận: hãy in phiếu từ chối (Mẫu 03)."
+                            : form == "2" && !asked_supplement ? "Hồ sơ này chưa có yêu cầu bổ sung nào."
+                            : form == "3" && status != 3       ? "Hồ sơ này không bị từ chối tiếp nhận."
+                                                               : nullptr;
+      if (refusal) {
+        web::Frame f = frame(s, "");
+        f.errors.push_back(refusal);
+        return send_page(res, 409, web::layout(f, "Hồ sơ " + std::string(req.matches[1]), ""));
+      }
       send_page(res, 200, form == "1"   ? web::mau01_page(*d, unit, s.display_name)
                           : form == "2" ? web::mau02_page(*d, unit, s.display_name)
                                         : web::mau03_page(*d, unit, s.display_name));

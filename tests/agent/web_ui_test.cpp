@@ -7,7 +7,9 @@
 #include <regex>
 
 #include "agent/accounts.hpp"
+#include "agent/config.hpp"
 #include "agent/counter.hpp"
+#include "common/text.hpp"
 #include "agent/dossiers.hpp"
 #include "agent/web/web_ui.hpp"
 #include "tests/agent/agent_fixture.hpp"
@@ -565,6 +567,56 @@ TEST_CASE("passwords are stored as salted PBKDF2 and only the right one verifies
   REQUIRE(stored);
   CHECK(stored->value_or(0) == 1);
   CHECK_FALSE(agent::add_account(office.store, "an", "Khác", agent::Role::kClerk, "12345678"));
+}
+
+}  // namespace motcua
+
+namespace motcua {
+
+TEST_CASE("every page is Vietnamese in NFC, and loads nothing from outside the agent", "[web]") {
+  Ui ui;
+  // The built-in address is this PC only.
+  auto listen = agent::ui_listen(ui.office.store);
+  REQUIRE(listen);
+  CHECK(*listen == std::optional<std::string>("127.0.0.1:8480"));
+  const std::string cookie = ui.sign_in("lan", kLeadPassword);
+  const std::string code = ui.receive(cookie);
+  const std::string token = ui.csrf(cookie);
+  REQUIRE(ui.post(cookie, "/dossiers/" + code + "/status", {{"csrf", token}, {"status", "4"}})->status == 303);
+  REQUIRE(ui.post(cookie, "/dossiers/" + code + "/supplement", {{"csrf", token}, {"missing_items", "Tờ khai"}})->status == 303);
+  auto refusal = ui.valid_receipt(token);
+  refusal.erase("action");
+  refusal.emplace("action", "refuse");
+  refusal.emplace("refusal_reason", "Không thuộc thẩm quyền");
+  auto refused = ui.post(cookie, "/receive", refusal);
+  REQUIRE(refused);
+  REQUIRE(refused->status == 303);
+  const std::string refused_path = refused->get_header_value("Location").substr(0, refused->get_header_value("Location").find('?'));
+  auto c = ui.client();
+  // A form that does not fit the dossier is not printed.
+  CHECK(c.Get(refused_path + "/mau-01", {{"Cookie", cookie}})->status == 409);
+  CHECK(c.Get(refused_path + "/mau-02", {{"Cookie", cookie}})->status == 409);
+  CHECK(c.Get("/dossiers/" + code + "/mau-03", {{"Cookie", cookie}})->status == 409);
+  const std::regex external(R"((src|href|action)\s*=\s*"(https?:)?//)", std::regex::icase);
+  for (const std::string& path : std::vector<std::string>{"/login", "/", "/?queue=overdue", "/?q=duc", "/receive", "/accounts", "/dossiers/" + code,
+                                 "/dossiers/" + code + "/mau-01", "/dossiers/" + code + "/mau-02",
+                                 refused_path, refused_path + "/mau-03", "/static/app.css", "/static/app.js"}) {
+    INFO(path);
+    auto r = c.Get(path, {{"Cookie", cookie}});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    auto nfc = to_nfc(r->body);
+    REQUIRE(nfc);
+    CHECK(*nfc == r->body);
+    CHECK_FALSE(std::regex_search(r->body, external));
+    CHECK_FALSE(contains(r->body, "@import"));
+    CHECK_FALSE(contains(r->body, "url(http"));
+    if (path.rfind("/static/", 0) != 0) {
+      CHECK(contains(r->body, "<html lang=\"vi\">"));
+      CHECK(contains(r->get_header_value("Content-Type"), "charset=utf-8"));
+      CHECK(contains(r->get_header_value("Content-Security-Policy"), "default-src 'self'"));
+    }
+  }
 }
 
 }  // namespace motcua
