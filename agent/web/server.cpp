@@ -197,11 +197,11 @@ struct WebUi::Impl {
   void page_receive(httplib::Response& res, const Session& s, const FormValues& values,
                     const std::vector<std::string>& errors, int status);
   void post_receive(const httplib::Request& req, httplib::Response& res, const Session& s);
-  void page_dossier(httplib::Response& res, const Session& s, const std::string& code, const std::string& flash,
+  void page_dossier(httplib::Response& res, const Session& s, const std::string& code, const std::string& done,
                     const std::vector<std::string>& errors, int status, bool is_new);
   void post_dossier_action(const httplib::Request& req, httplib::Response& res, const Session& s,
                            const std::string& code, const std::string& action);
-  void page_accounts(httplib::Response& res, const Session& s, const std::string& flash,
+  void page_accounts(httplib::Response& res, const Session& s, const std::string& done, const std::string& who,
                      const std::vector<std::string>& errors, int status);
 };
 
@@ -301,7 +301,7 @@ void WebUi::Impl::post_receive(const httplib::Request& req, httplib::Response& r
 }
 
 void WebUi::Impl::page_dossier(httplib::Response& res, const Session& s, const std::string& code,
-                               const std::string& flash, const std::vector<std::string>& errors, int status,
+                               const std::string& done, const std::vector<std::string>& errors, int status,
                                bool is_new) {
   web::Frame f = frame(s, "");
   auto d = show_dossier(*store, code);
@@ -309,7 +309,6 @@ void WebUi::Impl::page_dossier(httplib::Response& res, const Session& s, const s
     const int st = d.error().code == ErrorCode::kNotFound ? 404 : http_status_of(d.error());
     return send_page(res, st, web::layout(f, "Không tìm thấy", web::not_found_body(vi_message(d.error()))));
   }
-  f.flash = flash;
   f.errors = errors;
   web::DossierView view;
   view.dossier = std::move(*d);
@@ -321,8 +320,17 @@ void WebUi::Impl::page_dossier(httplib::Response& res, const Session& s, const s
   if (auto accounts = list_accounts(*store)) {
     for (const auto& a : *accounts) view.actor_names[a.username] = a.display_name;
   }
-  if (is_new && flash.empty()) {
-    const json& dj = view.dossier;
+  const json& dj = view.dossier;
+  if (done == "status") {
+    f.flash = "Đã cập nhật: hồ sơ ở trạng thái \"" + dj.value("status_name", "") + "\".";
+  } else if (done == "supplement") {
+    f.flash = "Đã yêu cầu bổ sung hồ sơ; thời hạn giải quyết tạm dừng. Hãy in phiếu yêu cầu bổ sung (Mẫu 02).";
+  } else if (done == "transfer") {
+    const std::string holder = dj.value("holder_unit", "");
+    const auto name = unit_names.find(holder);
+    f.flash = "Đã chuyển hồ sơ tới " + (name == unit_names.end() ? holder : name->second) +
+              "; hồ sơ sẽ được gửi đi ở lần đồng bộ tới.";
+  } else if (is_new) {
     f.flash = dj.value("status", 0) == 3 ? "Đã ghi nhận từ chối tiếp nhận. Hãy in phiếu từ chối (Mẫu 03) cho công dân."
                                          : "Đã tiếp nhận hồ sơ " + dj.value("code", "") + ". Hãy in giấy tiếp nhận (Mẫu 01) cho công dân.";
   }
@@ -331,7 +339,6 @@ void WebUi::Impl::page_dossier(httplib::Response& res, const Session& s, const s
 
 void WebUi::Impl::post_dossier_action(const httplib::Request& req, httplib::Response& res, const Session& s,
                                       const std::string& code, const std::string& action) {
-  std::string flash;
   Status done = ok();
   if (action == "status") {
     SetStatusRequest r;
@@ -344,8 +351,7 @@ void WebUi::Impl::post_dossier_action(const httplib::Request& req, httplib::Resp
       done = fail(Error::invalid_input("status '" + st + "' cannot be chosen here").vi("Hãy chọn bước xử lý tiếp theo."));
     } else {
       auto step = set_status(*store, r);
-      if (step) flash = "Đã chuyển hồ sơ sang trạng thái \"" + std::string(domain::status_name_vi(step->to)) + "\".";
-      else done = fail(std::move(step.error()));
+      if (!step) done = fail(std::move(step.error()));
     }
   } else if (action == "supplement") {
     std::string items;
@@ -358,31 +364,37 @@ void WebUi::Impl::post_dossier_action(const httplib::Request& req, httplib::Resp
     } else {
       SetStatusRequest r{code, 5, items, s.username};
       auto step = set_status(*store, r);
-      if (step) flash = "Đã yêu cầu bổ sung hồ sơ; thời hạn giải quyết tạm dừng. Hãy in phiếu yêu cầu bổ sung (Mẫu 02).";
-      else done = fail(std::move(step.error()));
+      if (!step) done = fail(std::move(step.error()));
     }
   } else if (action == "transfer") {
     TransferRequest r{code, param(req, "to_unit"), param(req, "note"), s.username};
     auto moved = transfer(*store, r);
-    if (moved) flash = "Đã chuyển hồ sơ tới " + (moved->to_unit_name.empty() ? moved->to_unit : moved->to_unit_name) +
-                       "; hồ sơ sẽ được gửi đi ở lần đồng bộ tới.";
-    else done = fail(std::move(moved.error()));
+    if (!moved) done = fail(std::move(moved.error()));
   } else {
     return send_page(res, 404, web::layout(frame(s, ""), "Không tìm thấy", web::not_found_body("Không có thao tác này.")));
   }
   if (!done) return page_dossier(res, s, code, "", {vi_message(done.error())}, http_status_of(done.error()), false);
-  redirect(res, "/dossiers/" + url_encode(code) + "?done=" + action + "&msg=" + url_encode(flash));
+  // The message is chosen again from `done` on the next page, never carried as text in the URL (a
+  // crafted link must not put words of its own on a clerk's screen).
+  redirect(res, "/dossiers/" + url_encode(code) + "?done=" + action);
 }
 
-void WebUi::Impl::page_accounts(httplib::Response& res, const Session& s, const std::string& flash,
-                                const std::vector<std::string>& errors, int status) {
+void WebUi::Impl::page_accounts(httplib::Response& res, const Session& s, const std::string& done,
+                                const std::string& who, const std::vector<std::string>& errors, int status) {
   web::Frame f = frame(s, "accounts");
-  f.flash = flash;
   f.errors = errors;
   auto accounts = list_accounts(*store);
   if (!accounts) {
     f.errors.push_back(vi_message(accounts.error()));
     accounts = std::vector<Account>{};
+  }
+  // The message is chosen here from `done`, for an account that exists (see page_dossier).
+  for (const auto& a : *accounts) {
+    if (a.username != who) continue;
+    if (done == "added") f.flash = "Đã thêm tài khoản " + who + ".";
+    if (done == "disable") f.flash = "Đã khóa tài khoản " + who + ".";
+    if (done == "enable") f.flash = "Đã mở khóa tài khoản " + who + ".";
+    if (done == "password") f.flash = "Đã đặt lại mật khẩu cho " + who + ".";
   }
   send_page(res, status, web::layout(f, "Tài khoản", web::accounts_body(*accounts, s, s.csrf_token)));
 }
@@ -475,7 +487,7 @@ void WebUi::Impl::routes() {
   });
   server.Get(R"(/dossiers/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     authed(req, res, [&](const Session& s) {
-      page_dossier(res, s, req.matches[1], param(req, "msg"), {}, 200, param(req, "new") == "1");
+      page_dossier(res, s, req.matches[1], param(req, "done"), {}, 200, param(req, "new") == "1");
     });
   });
   server.Get(R"(/dossiers/([^/]+)/mau-0([123]))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -525,7 +537,7 @@ void WebUi::Impl::routes() {
   server.Get("/accounts", [this](const httplib::Request& req, httplib::Response& res) {
     authed(req, res, [&](const Session& s) {
       if (s.role != Role::kLead) return forbidden(res, "Chỉ trưởng bộ phận được quản lý tài khoản.");
-      page_accounts(res, s, param(req, "msg"), {}, 200);
+      page_accounts(res, s, param(req, "done"), param(req, "who"), {}, 200);
     });
   });
   server.Post("/accounts", [this](const httplib::Request& req, httplib::Response& res) {
@@ -534,8 +546,8 @@ void WebUi::Impl::routes() {
       auto role = parse_role(param(req, "role"));
       auto added = role ? add_account(*store, param(req, "username"), param(req, "display_name"), *role, param(req, "password"))
                         : Result<Account>(fail(std::move(role.error())));
-      if (!added) return page_accounts(res, s, "", {vi_message(added.error())}, http_status_of(added.error()));
-      redirect(res, "/accounts?msg=" + url_encode("Đã thêm tài khoản " + added->username + "."));
+      if (!added) return page_accounts(res, s, "", "", {vi_message(added.error())}, http_status_of(added.error()));
+      redirect(res, "/accounts?done=added&who=" + url_encode(added->username));
     });
   });
   server.Post(R"(/accounts/([a-z0-9._-]+)/(disable|enable|password))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -543,16 +555,13 @@ void WebUi::Impl::routes() {
       if (s.role != Role::kLead) return forbidden(res, "Chỉ trưởng bộ phận được quản lý tài khoản.");
       const std::string who = req.matches[1], what = req.matches[2];
       if (who == s.username && what != "password") {
-        return page_accounts(res, s, "", {"Không thể tự khóa tài khoản của mình."}, 409);
+        return page_accounts(res, s, "", "", {"Không thể tự khóa tài khoản của mình."}, 409);
       }
       Status done = what == "disable" ? disable_account(*store, who)
                     : what == "enable" ? enable_account(*store, who)
                                        : set_password(*store, who, param(req, "password"));
-      if (!done) return page_accounts(res, s, "", {vi_message(done.error())}, http_status_of(done.error()));
-      const std::string msg = what == "disable" ? "Đã khóa tài khoản " + who + "."
-                              : what == "enable" ? "Đã mở khóa tài khoản " + who + "."
-                                                 : "Đã đặt lại mật khẩu cho " + who + ".";
-      redirect(res, "/accounts?msg=" + url_encode(msg));
+      if (!done) return page_accounts(res, s, "", "", {vi_message(done.error())}, http_status_of(done.error()));
+      redirect(res, "/accounts?done=" + what + "&who=" + url_encode(who));
     });
   });
 }

@@ -347,6 +347,17 @@ TEST_CASE("the status form offers only the legal steps, and an illegal step post
   auto legal = ui.post(cookie, "/dossiers/" + code + "/status", {{"csrf", token}, {"status", "4"}, {"note", "Chuyển bộ phận chuyên môn"}});
   REQUIRE(legal);
   CHECK(legal->status == 303);
+  CHECK(legal->get_header_value("Location") == "/dossiers/" + code + "?done=status");
+  auto after = c.Get(legal->get_header_value("Location"), {{"Cookie", cookie}});
+  REQUIRE(after);
+  CHECK(contains(after->body, "<p class=\"flash\">Đã cập nhật: hồ sơ ở trạng thái &quot;Đang xử lý&quot;.</p>"));
+  // A crafted link cannot put words of its own on the clerk's screen.
+  auto crafted = c.Get("/dossiers/" + code + "?done=H%E1%BB%93%20s%C6%A1%20%C4%91%C3%A3%20h%E1%BB%A7y&msg=Ho%20so%20da%20huy",
+                       {{"Cookie", cookie}});
+  REQUIRE(crafted);
+  CHECK_FALSE(contains(crafted->body, "Hồ sơ đã hủy"));
+  CHECK_FALSE(contains(crafted->body, "Ho so da huy"));
+  CHECK_FALSE(contains(crafted->body, "class=\"flash\""));
   state = agent::show_dossier(ui.office.store, code);
   REQUIRE(state);
   CHECK((*state)["status"] == 4);
