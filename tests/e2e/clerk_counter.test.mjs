@@ -639,6 +639,17 @@ async function scenario(opts, work, state) {
   await shot(page, out, 'mau-03.png');
   await page.emulateMedia({ media: 'screen' });
   ok(`${refusedCode} refused: status "Không được tiếp nhận", Mẫu 03 with the reason`);
+  // The run loop sends it within seconds, and the hub accepts the refusal and its reason.
+  const atHub = await pollUntil(`the hub holds ${refusedCode} in status 3`, async () => {
+    try {
+      const d = JSON.parse(await runCommand(opts.hub, ['dossier', 'show', '--data', hubDir, refusedCode, '--json']));
+      const notes = (d.events || []).filter((e) => e.kind === 'note').map((e) => e.note);
+      return { done: d.status === 3 && notes.includes(REASON), status: d.status, notes };
+    } catch (e) {
+      return { done: false, error: e.message };  // not there yet
+    }
+  }, { timeoutMs: 20_000 });
+  ok(`motcua-hub dossier show ${refusedCode}: status ${atHub.status}, the reason among its notes`);
 
   // i) ---------------------------------------------------------------------------------------
   step('i) logout ends the session');
