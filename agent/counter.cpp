@@ -23,16 +23,6 @@ constexpr const char* kInProgress = "status IN (2, 4, 6)";
 constexpr const char* kRowColumns =
     "code, status, applicant_name, procedure_key, received_at, due_at, holder_unit, applicant_citizen_id";
 
-std::optional<int64_t> meta_int(Store& store, const char* key) {
-  auto v = store.get_meta(key);
-  if (!v || !*v) return std::nullopt;
-  int64_t out = 0;
-  const std::string& s = **v;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return out;
-}
-
 // The instant one working day (8 working hours) after `now`: the end of the "tới hạn" window.
 Result<int64_t> due_soon_limit(Store& store, Instant now) {
   MOTCUA_ASSIGN_OR_RETURN(domain::Calendar calendar, reference::load_calendar(store.db()));
@@ -255,9 +245,9 @@ Result<json> sync_indicator(Store& store, const IndicatorPolicy& policy) {
   MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(store.db(), "SELECT count(*) FROM outbox WHERE state = 'pending'"));
   MOTCUA_ASSIGN_OR_RETURN(auto oldest, sql::query_int64(store.db(), "SELECT min(created_at) FROM outbox WHERE state = 'pending'"));
   MOTCUA_ASSIGN_OR_RETURN(auto error_code, store.get_meta("last_error_code"));
-  const auto last_ok = meta_int(store, "last_sync_at");
-  const auto error_at = meta_int(store, "last_error_at");
-  const auto offset = meta_int(store, "hub_clock_offset_ms");
+  MOTCUA_ASSIGN_OR_RETURN(const auto last_ok, store.get_meta_int("last_sync_at"));
+  MOTCUA_ASSIGN_OR_RETURN(const auto error_at, store.get_meta_int("last_error_at"));
+  MOTCUA_ASSIGN_OR_RETURN(const auto offset, store.get_meta_int("hub_clock_offset_ms"));
   const int64_t n = pending.value_or(0);
   const bool error_current = error_at && (!last_ok || *last_ok < *error_at);
 

@@ -47,12 +47,8 @@ Result<facts::Actor> office_actor(Store& store, const std::string& unit, const s
   a.name = raw_actor.empty() ? cli::default_actor() : raw_actor;
   a.at = whole_second(store.clock().now());
   MOTCUA_ASSIGN_OR_RETURN(a.hlc, store.next_hlc());
-  MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta("hub_clock_offset_ms"));
-  if (offset) {
-    int64_t v = 0;
-    const auto [p, ec] = std::from_chars(offset->data(), offset->data() + offset->size(), v);
-    a.clock_suspect = ec == std::errc() && p == offset->data() + offset->size() && (v > facts::kClockSuspectMs || -v > facts::kClockSuspectMs);
-  }
+  MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta_int("hub_clock_offset_ms"));
+  a.clock_suspect = offset && (*offset > facts::kClockSuspectMs || -*offset > facts::kClockSuspectMs);
   return a;
 }
 
@@ -372,25 +368,17 @@ Result<json> office_status(Store& store) {
   // The pinned CA's fingerprint; a damaged file shows as null here and fails the next sync loudly.
   auto pinned_ca = read_pinned_ca(store.data_dir());
   const json hub_ca_sha256 = pinned_ca && *pinned_ca ? json((*pinned_ca)->sha256) : json(nullptr);
-  MOTCUA_ASSIGN_OR_RETURN(auto last_sync, store.get_meta("last_sync_at"));
-  MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta("hub_clock_offset_ms"));
-  MOTCUA_ASSIGN_OR_RETURN(auto last_attempt, store.get_meta("last_attempt_at"));
-  MOTCUA_ASSIGN_OR_RETURN(auto upload_ok, store.get_meta("last_upload_ok_at"));
-  MOTCUA_ASSIGN_OR_RETURN(auto feed_ok, store.get_meta("last_feed_ok_at"));
-  MOTCUA_ASSIGN_OR_RETURN(auto error_at, store.get_meta("last_error_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto last_ok_ms, store.get_meta_int("last_sync_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto offset, store.get_meta_int("hub_clock_offset_ms"));
+  MOTCUA_ASSIGN_OR_RETURN(auto last_attempt, store.get_meta_int("last_attempt_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto upload_ok, store.get_meta_int("last_upload_ok_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto feed_ok, store.get_meta_int("last_feed_ok_at"));
+  MOTCUA_ASSIGN_OR_RETURN(auto error_ms, store.get_meta_int("last_error_at"));
   MOTCUA_ASSIGN_OR_RETURN(auto error_code, store.get_meta("last_error_code"));
   MOTCUA_ASSIGN_OR_RETURN(auto error_message, store.get_meta("last_error"));
   MOTCUA_ASSIGN_OR_RETURN(auto revoked_id, store.get_meta("revoked_agent_id"));
   // Only this agent's revocation counts: an office enrolled again since has a new agent id.
   const bool revoked = revoked_id && agent_id && *revoked_id == *agent_id;
-  auto instant_of = [](const std::optional<std::string>& ms) -> std::optional<int64_t> {
-    if (!ms) return std::nullopt;
-    int64_t v = 0;
-    const auto [p, ec] = std::from_chars(ms->data(), ms->data() + ms->size(), v);
-    if (ec != std::errc() || p != ms->data() + ms->size()) return std::nullopt;
-    return v;
-  };
-  const auto last_ok_ms = instant_of(last_sync), error_ms = instant_of(error_at);
   json last_error = nullptr;
   if (error_ms) {
     last_error = {{"code", error_code.value_or("internal")},
@@ -405,13 +393,13 @@ Result<json> office_status(Store& store) {
               {"hub", hub_url ? json(*hub_url) : json(nullptr)},
               {"hub_ca_sha256", hub_ca_sha256},
               {"last_sync_ok_at", opt_instant(last_ok_ms)},
-              {"last_attempt_at", opt_instant(instant_of(last_attempt))},
-              {"last_upload_ok_at", opt_instant(instant_of(upload_ok))},
-              {"last_feed_ok_at", opt_instant(instant_of(feed_ok))},
+              {"last_attempt_at", opt_instant(last_attempt)},
+              {"last_upload_ok_at", opt_instant(upload_ok)},
+              {"last_feed_ok_at", opt_instant(feed_ok)},
               {"last_error", last_error},
               {"revoked", revoked},
               {"hub_access", revoked ? json("revoked — contact provincial IT") : json(nullptr)},
-              {"clock_offset_ms", offset ? json(instant_of(offset).value_or(0)) : json(nullptr)},
+              {"clock_offset_ms", offset ? json(*offset) : json(nullptr)},
               {"unit_name", unit.name},
               {"agency_id", unit.agency_id},
               {"dossiers", dossiers.value_or(0)},

@@ -1,5 +1,7 @@
 #include "agent/store.hpp"
 
+#include <charconv>
+
 #include <filesystem>
 
 #include "common/fault.hpp"
@@ -54,6 +56,15 @@ Result<Store> Store::open(const std::string& data_dir, bool create, const Clock&
     MOTCUA_TRY(tx.commit());
   }
   return Store(std::move(db), data_dir, clock);
+}
+
+Result<std::optional<int64_t>> Store::get_meta_int(const std::string& key) {
+  MOTCUA_ASSIGN_OR_RETURN(auto text, get_meta(key));
+  if (!text) return std::optional<int64_t>();
+  int64_t v = 0;
+  const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || p != text->data() + text->size()) return std::optional<int64_t>();
+  return std::optional<int64_t>(v);
 }
 
 Result<std::optional<std::string>> Store::get_meta(const std::string& key) {

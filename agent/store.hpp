@@ -34,6 +34,8 @@ class Store {
   // Local settings (table meta). get_meta returns nullopt when unset.
   Result<std::optional<std::string>> get_meta(const std::string& key);
   Status set_meta(const std::string& key, const std::string& value);
+  // A setting holding a whole number (instants in ms, offsets): nullopt when unset or not a number.
+  Result<std::optional<int64_t>> get_meta_int(const std::string& key);
 
   // The office's unit code; kFailedPrecondition ("run motcua-agent init") when not set up.
   Result<std::string> unit_code();

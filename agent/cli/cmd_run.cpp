@@ -5,6 +5,7 @@
 // setting or --ui says otherwise.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "agent/cli/cli.hpp"
@@ -33,8 +34,13 @@ Command add_run_command(CLI::App& root) {
                   "Serve the clerk web UI on ADDRESS:PORT (default: the ui_listen setting, 127.0.0.1:8480), or off");
   return {app, [o, interval] {
             block_stop_signals();  // before any thread starts
-            auto store = Store::open(o->common.data_dir, false, process_clock());
-            if (!store) return report_error(store.error(), o->common.json);
+            // Settings are read on a connection of their own, closed before the service starts.
+            std::optional<Store> store;
+            if (auto opened = Store::open(o->common.data_dir, false, process_clock())) {
+              store.emplace(std::move(*opened));
+            } else {
+              return report_error(opened.error(), o->common.json);
+            }
             if (interval->count() == 0) {
               auto configured = feed_interval_seconds(*store);
               if (!configured) return report_error(configured.error(), o->common.json);
@@ -57,6 +63,7 @@ Command add_run_command(CLI::App& root) {
               if (!minutes) return report_error(minutes.error(), o->common.json);
               ui.sessions.idle_ms = *minutes * kMsPerMinute;
             }
+            store.reset();
             RunOptions options;
             options.policy.feed_interval_ms = o->feed_interval_seconds * kMsPerSecond;
             Runner runner(o->common.data_dir, process_clock(), options);
