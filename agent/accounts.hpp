@@ -1,12 +1,10 @@
 // The office's clerk accounts and the web UI's sign-in sessions (agent schema 4: clerk_account,
 // clerk_session; local, never shipped).
 //
-// Passwords: PBKDF2-HMAC-SHA256 from OpenSSL with a random 16-byte salt, stored as
-// "pbkdf2-sha256$ITERATIONS$SALT_HEX$HASH_HEX" (the iteration count travels with the hash, so it can
-// be raised later without breaking existing accounts). Sessions: a random 32-byte token in the
-// browser's cookie, only its SHA-256 in the database, with a per-session CSRF token; a session ends
-// after `idle_ms` without a request, `max_ms` after sign-in, at sign-out, or when the account is
-// disabled or its password changed. Five wrong passwords in a row lock the account for
+// Passwords: PBKDF2-HMAC-SHA256 as common/password.hpp stores them. Sessions: a random 32-byte
+// token in the browser's cookie, only its SHA-256 in the database, with a per-session CSRF token; a
+// session ends after `idle_ms` without a request, `max_ms` after sign-in, at sign-out, or when the
+// account is disabled or its password changed. Five wrong passwords in a row lock the account for
 // `lockout_ms` (elapsed on the store's clock).
 //
 // Errors a clerk can meet carry a Vietnamese message (Error::message_vi).
@@ -20,6 +18,7 @@
 
 #include "agent/store.hpp"
 #include "common/error.hpp"
+#include "common/password.hpp"
 #include "common/time.hpp"
 
 namespace motcua::agent {
@@ -36,13 +35,11 @@ struct Account {
   std::optional<Instant> disabled_at;
 };
 
-inline constexpr size_t kMinPasswordBytes = 8;
-inline constexpr int kPbkdf2Iterations = 310000;
-
-// The stored form of `password`; `iterations` is for tests and benchmarks only.
-std::string hash_password(std::string_view password, int iterations = kPbkdf2Iterations);
-// True when `password` matches `stored` (constant-time comparison of the derived key).
-bool verify_password(std::string_view password, std::string_view stored);
+// Password hashing is common/password.hpp's, under the names agent code has always used.
+using motcua::hash_password;
+using motcua::kMinPasswordBytes;
+using motcua::kPbkdf2Iterations;
+using motcua::verify_password;
 
 // Creates an account. The username is 2–32 of a-z 0-9 . _ - (upper case is folded), the display
 // name non-empty NFC text, the password at least kMinPasswordBytes. kInvalidInput (with Vietnamese)

@@ -6,9 +6,10 @@
 //   office's own key, so nobody holding only the hub's database can add, drop or alter an office's
 //   change without the chain or a signature failing.
 // - The audit log: security events (refused batches, enrollments, retirements, revocations,
-//   refused enrollments, province users' actions at the hub), each hashed together with the hash of
-//   the entry before it. Anyone who rewrites an entry must rewrite every later one; comparing the
-//   head hash with a copy taken earlier (a backup, a printed `audit verify`) shows it.
+//   refused enrollments, province users' actions at the hub, IT staff sign-ins and account
+//   changes), each hashed together with the hash of the entry before it. Anyone who rewrites an
+//   entry must rewrite every later one; comparing the head hash with a copy taken earlier (a
+//   backup, a printed `audit verify`) shows it.
 //
 // verify_audit walks both and checks every fact an applied batch carried is in the hub's tables
 // with the same values.
@@ -27,7 +28,10 @@
 namespace motcua::hub {
 
 struct AuditEntry {
-  std::string kind;  // batch_refused, agent_enrolled, agent_retired, agent_revoked, enrollment_refused, hub_action
+  // batch_refused, agent_enrolled, agent_retired, agent_revoked, enrollment_refused, hub_action; the
+  // IT staff accounts' it_account_added, it_password_set, it_account_disabled, it_account_enabled,
+  // it_signed_in, it_locked_out (hub/it_accounts.hpp)
+  std::string kind;
   std::optional<Id128> agent_id;
   std::string unit;
   std::string actor;   // "agent", or the province user's name

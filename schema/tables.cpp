@@ -68,6 +68,8 @@ const std::vector<TableInfo>& hub_tables() {
       {"dossier_unit", TableClass::kLocal},
       {"clock_flag", TableClass::kLocal},
       {"audit_log", TableClass::kLocal},
+      {"it_account", TableClass::kLocal},
+      {"it_session", TableClass::kLocal},
   });
   return tables;
 }

@@ -18,12 +18,16 @@ inline void add_common_options(CLI::App* app, CommonOptions& options) {
 Command add_init_command(CLI::App& root);
 Command add_enroll_code_command(CLI::App& root);
 Command add_status_command(CLI::App& root);
+Command add_config_command(CLI::App& root);
+Command add_report_command(CLI::App& root);  // report --from --to --by
 Command add_serve_command(CLI::App& root);
 Command add_catalog_publish_command(CLI::App& root);
 Command add_calendar_publish_command(CLI::App& root);
 Command add_dictionary_publish_command(CLI::App& root);
 Command add_backup_command(CLI::App& root);
 Command add_restore_command(CLI::App& root);
+// users add|list|disable|enable|passwd: the IT staff accounts of the web dashboard
+Command add_users_command(CLI::App& root);
 // quarantine list, quarantine retry
 std::vector<Command> add_quarantine_commands(CLI::App& root);
 std::vector<Command> add_dossier_commands(CLI::App& root);

@@ -1,12 +1,14 @@
 // motcua-hub serve --data DIR --listen 127.0.0.1:PORT
-// Serves the protocol (health, enroll, batches) until SIGINT or SIGTERM. Binds loopback: production
-// puts nginx (TLS, limits, timeouts) in front.
+// Serves the protocol (/v1/...), the dashboard (/) and /metrics until SIGINT or SIGTERM, and watches
+// the fleet for alerts (hub/alerts.hpp). Binds loopback: production puts nginx (TLS, limits,
+// timeouts) in front.
 #include <iostream>
 #include <memory>
 
 #include "hub/cli/cli.hpp"
 #include "hub/http.hpp"
-#include "hub/intake.hpp"
+#include "hub/alerts.hpp"
+#include "hub/service.hpp"
 #include "common/stop_signal.hpp"
 
 namespace motcua::hub::cli {
@@ -36,22 +38,25 @@ Command add_serve_command(CLI::App& root) {
     std::string listen = "127.0.0.1:8440";
   };
   auto o = std::make_shared<Opts>();
-  CLI::App* app = root.add_subcommand("serve", "Serve offices: enrollment and batch intake, until SIGINT/SIGTERM");
+  CLI::App* app = root.add_subcommand("serve", "Serve offices (enrollment, batches, feed), the dashboard and /metrics, until SIGINT/SIGTERM");
   add_common_options(app, o->common);
   app->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8440; keep it on loopback)");
   return {app, [o] {
             block_stop_signals();
             auto options = parse_listen(o->listen);
             if (!options) return report_error(options.error(), o->common.json);
-            auto intake = Intake::create(o->common.data_dir, process_clock());
-            if (!intake) return report_error(intake.error(), o->common.json);
-            Intake* handler = intake->get();
+            auto service = HubService::create(o->common.data_dir, process_clock());
+            if (!service) return report_error(service.error(), o->common.json);
+            HubService* handler = service->get();
             auto server = start_http_server(*options, [handler](const HttpRequest& r) { return handler->handle(r); });
             if (!server) return report_error(server.error(), o->common.json);
             std::cout << "motcua-hub: serving " << o->common.data_dir << " on http://" << options->host << ":"
-                      << options->port << std::endl;
+                      << options->port << " (dashboard at /, metrics at /metrics)" << std::endl;
+            auto watcher = AlertWatcher::start(o->common.data_dir, process_clock(), std::cout);
+            if (!watcher) return report_error(watcher.error(), o->common.json);
             const int sig = wait_for_stop_signal();
             std::cout << "motcua-hub: signal " << sig << ", stopping" << std::endl;
+            (*watcher)->stop();
             auto stopped = (*server)->stop();
             if (!stopped) return report_error(stopped.error(), o->common.json);
             return 0;

@@ -1,5 +1,6 @@
 // motcua-hub status --data DIR [--json]
-// Every unit of the province with its agent, last contact and dossier count.
+// Every unit of the province, worst first: its state (red / amber / green / grey), alerts, agent,
+// last successful sync, what its office last reported, dossier counts (hub/status.hpp).
 #include <iostream>
 #include <memory>
 
@@ -29,10 +30,20 @@ Command add_status_command(CLI::App& root) {
             auto version = [](const nlohmann::json& v) { return v.is_null() ? std::string("none") : v.dump(); };
             std::cout << "; catalogue " << version((*s)["catalog_version"]) << ", calendar "
                       << version((*s)["calendar_version"]) << "\n";
+            const auto& sum = (*s)["summary"];
+            std::cout << "Offices: " << sum["red"].get<int64_t>() << " red, " << sum["amber"].get<int64_t>() << " amber, "
+                      << sum["green"].get<int64_t>() << " green, " << sum["grey"].get<int64_t>()
+                      << " grey (thresholds: amber after " << (*s)["policy"]["amber_after"].get<std::string>()
+                      << ", red after " << (*s)["policy"]["red_after"].get<std::string>() << ")\n";
+            for (const auto& a : (*s)["alerts"]) {
+              std::cout << "ALERT " << a["unit"].get<std::string>() << " " << a["name"].get<std::string>() << ": "
+                        << a["code"].get<std::string>() << ": " << a["message"].get<std::string>() << "\n";
+            }
             for (const auto& u : (*s)["units"]) {
               if (u["agent_status"] == "not_enrolled" && u["dossiers"] == 0) continue;
-              std::cout << "  " << u["unit"].get<std::string>() << "  " << u["name"].get<std::string>() << "  "
-                        << u["agent_status"].get<std::string>() << "  " << u["dossiers"].get<int64_t>() << " dossiers";
+              std::cout << "  " << u["state"].get<std::string>() << "  " << u["unit"].get<std::string>() << "  "
+                        << u["name"].get<std::string>() << "  " << u["agent_status"].get<std::string>() << "  "
+                        << u["dossiers"].get<int64_t>() << " dossiers";
               if (!u["feed_position"].is_null()) {
                 std::cout << "  feed " << u["feed_position"].get<int64_t>() << "/" << u["feed_head"].get<int64_t>()
                           << " applied (catalogue " << version(u["catalog_version_applied"]) << ")";
