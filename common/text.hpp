@@ -20,4 +20,7 @@ std::string_view trim(std::string_view text);
 // combining marks → đ/Đ folded to d (U+0111 has no decomposition). Invalid UTF-8 yields "".
 std::string fold_for_search(std::string_view text);
 
+// Text safe inside HTML content and quoted attribute values: & < > " ' as character references.
+std::string html_escape(std::string_view text);
+
 }  // namespace motcua

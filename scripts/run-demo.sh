@@ -216,6 +216,24 @@ for office in pho-hien nhu-quynh; do
 done
 check "the hub lists no conflict" test "$("$hub" conflicts list --data "$demo/hub" --json | field total)" = 0
 
+step "The province's statistics for 12/02–06/03/2026 (báo cáo 06 rules, Bộ chỉ số 766)"
+"$hub" report --data "$demo/hub" --from 2026-02-12 --to 2026-03-06 --by unit
+"$hub" report --data "$demo/hub" --from 2026-02-12 --to 2026-03-06 --by unit --csv --out "$demo/thong-ke.csv"
+check "the report's total counts all 8 dossiers as received" \
+  test "$("$hub" report --data "$demo/hub" --from 2026-02-12 --to 2026-03-06 --json | grep '"received_total"' | tail -n 1 | tr -dc 0-9)" = 8
+check "the CSV for Excel starts with the UTF-8 byte order mark" \
+  test "$(head -c 3 "$demo/thong-ke.csv" | od -An -tx1 | tr -d ' ')" = efbbbf
+
+step "Provincial IT: an account for the dashboard (served by the hub at /), and every office's state"
+printf '%s\n' 'mat-khau-demo' | "$hub" users add cntt --name "Trần Văn Bình" --data "$demo/hub"
+"$hub" config set --data "$demo/hub" alert_red_after 4wh
+# The running hub's clock started at 05/03 15:00 (when it came back), while this story pinned the
+# offices' clocks to Friday 06/03: status is read at the hub's time, and it flags the offices'
+# clocks as a day ahead (clock_off), as it would for a PC with a wrong date.
+MOTCUA_NOW=2026-03-05T15:05:00+07:00 "$hub" status --data "$demo/hub"
+check "no office is red right after syncing" \
+  test "$(MOTCUA_NOW=2026-03-05T15:05:00+07:00 "$hub" status --data "$demo/hub" --json | sed -n 's/^    "red": \([0-9]*\),\{0,1\}$/\1/p' | head -n 1)" = 0
+
 step "The clerk's screens: Phố Hiến's agent serves them while it keeps the office in step (run)"
 unset MOTCUA_NOW
 printf '%s\n' 'mat-khau-demo' | "$agent" users add lan --name "Nguyễn Thị Lan" --role lead --password-stdin --data "$demo/pho-hien"
@@ -231,7 +249,8 @@ url=$(sed -n 's/^motcua-agent: clerk web UI on //p' "$demo/run.log" | head -n 1)
 cat "$demo/run.log"
 check "Phố Hiến's agent serves the clerk web UI (${url:-not started})" test -n "$url"
 if [ "${MOTCUA_DEMO_UI:-}" = 1 ]; then
-  printf '\nOpen %s in a browser and sign in as lan / mat-khau-demo. Ctrl-C ends the demo.\n' "$url"
+  printf '\nOpen %s in a browser and sign in as lan / mat-khau-demo (the clerk).\n' "$url"
+  printf 'The provincial dashboard is at http://127.0.0.1:%s/ (cntt / mat-khau-demo). Ctrl-C ends the demo.\n' "$port"
   wait "$run_pid" || true
 fi
 kill -TERM "$run_pid"

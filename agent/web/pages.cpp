@@ -180,21 +180,7 @@ std::vector<std::string> non_empty_lines(const std::string& text) {
   return out;
 }
 
-std::string esc(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view text) { return html_escape(text); }
 
 std::string layout(const Frame& f, const std::string& title, const std::string& body) {
   std::string h = "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
