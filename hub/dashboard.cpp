@@ -521,6 +521,26 @@ struct Dashboard::Impl {
     if (n == 0) b += "<tr><td colspan=\"5\">Chưa nhận gói nào.</td></tr>";
     b += "</tbody></table><p class=\"meta\">" + std::to_string(n) + " gói, " + vn_number(bytes) + " byte.</p>";
 
+    // Quarantined batches stay listed whatever their age, until provincial IT retries them.
+    MOTCUA_ASSIGN_OR_RETURN(sql::Stmt held, db.prepare(
+        "SELECT b.received_at, b.first_seq, b.last_seq, b.size, b.reason, lower(hex(b.agent_id)) FROM batch b "
+        "JOIN agent a ON a.id = b.agent_id WHERE a.unit = ?1 AND b.status = 'quarantined' ORDER BY b.received_at"));
+    held.bind(1, unit);
+    b += "<h2>Gói thay đổi đang bị cách ly</h2><table class=\"list\" id=\"quarantined\"><thead><tr><th>Nhận lúc</th>"
+         "<th>Số thứ tự</th><th>Dung lượng</th><th>Lý do</th><th>Xử lý</th></tr></thead><tbody>";
+    n = 0;
+    while (true) {
+      MOTCUA_ASSIGN_OR_RETURN(bool row, held.step());
+      if (!row) break;
+      ++n;
+      b += "<tr><td>" + vn_time_ms(held.int64(0)) + "</td><td>" + std::to_string(held.int64(1)) + "–" +
+           std::to_string(held.int64(2)) + "</td><td>" + vn_number(held.int64(3)) + " B</td><td>" + esc(held.text(4)) +
+           "</td><td><code>motcua-hub quarantine retry --agent " + esc(held.text(5)) + " --first-seq " +
+           std::to_string(held.int64(1)) + "</code></td></tr>";
+    }
+    if (n == 0) b += "<tr><td colspan=\"5\">Không có gói nào bị cách ly.</td></tr>";
+    b += "</tbody></table>";
+
     MOTCUA_ASSIGN_OR_RETURN(sql::Stmt conflicts, db.prepare(
         "SELECT s.code, c.rule, c.detail FROM dossier_unit du JOIN dossier_conflict c ON c.dossier_id = du.dossier_id "
         "LEFT JOIN dossier_state s ON s.dossier_id = c.dossier_id WHERE du.unit = ?1 ORDER BY s.code LIMIT 100"));
