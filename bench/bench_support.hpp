@@ -26,6 +26,9 @@ T must(Result<T> r, const std::string& what) {
   if (!r) die(what, r.error());
   return std::move(*r);
 }
+inline void must(Status s, const std::string& what) {
+  if (!s) die(what, s.error());
+}
 
 // The hub of `data_dir` (already initialised) serving in this process on the first free port of
 // 127.0.0.1:18500-18699, until destroyed.

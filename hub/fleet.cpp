@@ -176,7 +176,9 @@ int compare_versions(std::string_view a, std::string_view b) {
 std::string format_duration_vi(int64_t ms, bool working) {
   if (ms < 0) ms = 0;
   char buf[64];
-  if (ms < kMsPerHour) {
+  if (ms < kMsPerMinute) {
+    std::snprintf(buf, sizeof buf, "%lld giây", static_cast<long long>(ms / kMsPerSecond));
+  } else if (ms < kMsPerHour) {
     std::snprintf(buf, sizeof buf, "%lld phút", static_cast<long long>(ms / kMsPerMinute));
   } else {
     const int64_t tenths = ms * 10 / kMsPerHour;

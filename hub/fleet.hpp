@@ -8,9 +8,11 @@
 // - amber: no successful sync for longer than `amber_after` (default 1 working hour), or the office's
 //   last error is newer than its last success, or the hub holds a quarantined batch of it.
 // - green: everything else.
-// "Last successful sync" is the office's own last_success_at converted to the hub's clock with the
-// offset measured when its report arrived (hub time − office time), so a wrong office clock does not
-// make it look fresh or stale; before any report, the time of enrollment stands in.
+// "Last successful sync" is the later of the office's own last_success_at converted to the hub's
+// clock with the offset measured when its report arrived (hub time − office time), so a wrong office
+// clock does not make it look fresh or stale, and the hub's record of the office's last feed request
+// (a sync's last step; an idle office reports at most hourly). Before either, the time of
+// enrollment stands in.
 // Alerts: silent (red), errors_rising (current errors in ≥ errors_rising_min reports during the last
 // hour, more than the hour before), clock_off (|offset| > clock_alert), old_version (agent older
 // than min_agent_version), quarantined (the hub holds a quarantined batch of the office).

@@ -140,12 +140,14 @@ Result<std::string> HubMetrics::render(const json& status, sql::Db& db) const {
   }
 
   header(out, "motcua_batches_total", "counter", "Batches the hub answered, by outcome (from its batch records).");
-  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare(
-      "SELECT sum(status = 'applied'), sum(status = 'refused'), sum(status = 'quarantined') FROM batch"));
-  MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
-  const int64_t applied = row && !st.is_null(0) ? st.int64(0) : 0;
-  const int64_t refused = row && !st.is_null(1) ? st.int64(1) : 0;
-  const int64_t quarantined = row && !st.is_null(2) ? st.int64(2) : 0;
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt st, db.prepare("SELECT status, count(*) FROM batch GROUP BY status"));
+  int64_t applied = 0, refused = 0, quarantined = 0;
+  while (true) {
+    MOTCUA_ASSIGN_OR_RETURN(bool row, st.step());
+    if (!row) break;
+    const std::string outcome = st.text(0);
+    (outcome == "applied" ? applied : outcome == "refused" ? refused : quarantined) = st.int64(1);
+  }
   out += "motcua_batches_total{outcome=\"applied\"} " + std::to_string(applied) + "\n";
   out += "motcua_batches_total{outcome=\"refused\"} " + std::to_string(refused) + "\n";
   header(out, "motcua_batches_quarantined", "gauge", "Batches held in quarantine now.");

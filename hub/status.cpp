@@ -70,7 +70,7 @@ Result<json> hub_status(HubStore& store) {
       "  (SELECT max(version) FROM feed_entry f WHERE f.unit = u.code AND f.kind = 'catalog' "
       "     AND f.position <= a.feed_position), a.id, a.clock_offset_ms, a.clock_measured_at, a.enrolled_at, "
       "  r.last_success_at + r.hub_clock_offset_ms, r.received_at, r.last_error_at + r.hub_clock_offset_ms, "
-      "  r.agent_version, "
+      "  r.agent_version, a.feed_pulled_at, "
       "  (SELECT b.status FROM agent b WHERE b.unit = u.code ORDER BY coalesce(b.retired_at, b.revoked_at) DESC LIMIT 1) "
       "FROM unit u LEFT JOIN agent a ON a.unit = u.code AND a.status = 'active' "
       "LEFT JOIN agent_report r ON r.agent_id = a.id"));
@@ -115,6 +115,11 @@ Result<json> hub_status(HubStore& store) {
         // The office's clock converted to the hub's; never later than the report's arrival.
         facts.last_success_at = Instant{std::min(st.int64(12), st.int64(13))};
       }
+      // A feed request is a sync's last step, and an idle office reports at most hourly
+      // (PROTOCOL.md 7.5): the hub's own record of it counts as a successful sync too.
+      if (!st.is_null(16) && (!facts.last_success_at || st.int64(16) > facts.last_success_at->ms)) {
+        facts.last_success_at = Instant{st.int64(16)};
+      }
       facts.silent_since = facts.last_success_at.value_or(Instant{st.int64(11)});
       facts.error_current = !st.is_null(14) && (!facts.last_success_at || st.int64(14) > facts.last_success_at->ms);
       if (!st.is_null(15)) facts.agent_version = st.text(15);
@@ -132,8 +137,8 @@ Result<json> hub_status(HubStore& store) {
     std::string agent_status = "not_enrolled";
     if (enrolled) {
       agent_status = st.text(3);
-    } else if (!st.is_null(16)) {
-      agent_status = st.text(16);  // revoked or retired, with no active agent
+    } else if (!st.is_null(17)) {
+      agent_status = st.text(17);  // revoked or retired, with no active agent
     }
     json doc = {{"unit", code},
                 {"name", st.text(1)},

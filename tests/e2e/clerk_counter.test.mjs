@@ -17,175 +17,22 @@
 // every wait is bounded, and the whole run is abandoned after 180 s (exit 2).
 // MOTCUA_E2E_KEEP=1 keeps the temporary data directories.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
+import {
+  ACTION_TIMEOUT_MS, HOST, Service, assertLoginPage, clickAndLoad, freePort, ok, openBrowser, pollUntil,
+  runCommand, runTest, shot, squash, step, text, trackNavigations,
+} from './support.mjs';
 
 const OVERALL_LIMIT_MS = 180_000;
-const ACTION_TIMEOUT_MS = 10_000;
-const HOST = '127.0.0.1';
 // How the dossier page shows an appointment (#dossier-due): "HH:MM dd/mm/yyyy", or this text when
 // the dossier has none. The receipt (#receipt-due) must name the same time and date.
 const DUE_SHOWN = /^\d{2}:\d{2} \d{2}\/\d{2}\/\d{4}$/;
 const NO_DUE_DATE = 'Không có ngày hẹn trả';
 
 // ---------------------------------------------------------------------------------------------
-// Arguments
-
-function parseArgs(argv) {
-  const opts = {
-    agent: process.env.MOTCUA_AGENT_EXE,
-    hub: process.env.MOTCUA_HUB_EXE,
-    data: process.env.MOTCUA_DATA_DIR,
-    out: process.env.MOTCUA_E2E_OUT,
-    chromium: process.env.MOTCUA_CHROMIUM || '/usr/bin/chromium',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    if (!(name in opts) || i + 1 >= argv.length) {
-      throw new Error(`unknown or incomplete argument '${argv[i]}'; usage: node clerk_counter.test.mjs ` +
-                      '--agent PATH --hub PATH --data DIR --out DIR [--chromium PATH]');
-    }
-    opts[name] = argv[++i];
-  }
-  for (const [name, value] of Object.entries(opts)) {
-    if (!value) throw new Error(`--${name} is required`);
-  }
-  for (const exe of [opts.agent, opts.hub, opts.chromium]) {
-    fs.accessSync(exe, fs.constants.X_OK);
-  }
-  for (const file of ['tthc-commune-sample.csv', 'holidays-vn.csv']) {
-    fs.accessSync(path.join(opts.data, file), fs.constants.R_OK);
-  }
-  return opts;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes: every child is remembered and stopped in cleanup()
-
-const children = new Set();
-
-// The environment for the binaries: the real clock (no pinned MOTCUA_NOW: the hub restarts during
-// the run and must agree with the office about the time), a fixed actor for CLI commands.
-function childEnv() {
-  const env = { ...process.env, MOTCUA_ACTOR: 'e2e.setup' };
-  delete env.MOTCUA_NOW;
-  delete env.MOTCUA_FAULT;
-  return env;
-}
-
-// Runs a command to completion (bounded); resolves with stdout, rejects with its stderr.
-function runCommand(exe, args, { input = null, timeoutMs = 30_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); children.delete(child); reject(e); });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      const shown = `${path.basename(exe)} ${args.join(' ')}`;
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`'${shown}' failed (exit ${code ?? signal}):\n${stderr}${stdout}`));
-    });
-    child.stdin.end(input ?? '');
-  });
-}
-
-// A long-running process whose stdout and stderr go to LOG (appended) and are kept for waitForLog.
-class Service {
-  constructor(name, exe, args, logFile) {
-    this.name = name;
-    this.text = '';
-    this.exited = null;
-    const log = fs.openSync(logFile, 'a');
-    this.child = spawn(exe, args, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(this.child);
-    const keep = (d) => { this.text += d; fs.writeSync(log, d); };
-    this.child.stdout.on('data', keep);
-    this.child.stderr.on('data', keep);
-    this.closed = new Promise((resolve) => {
-      this.child.on('close', (code, signal) => {
-        this.exited = code ?? signal;
-        children.delete(this.child);
-        fs.closeSync(log);
-        resolve();
-      });
-    });
-  }
-
-  async waitForLog(pattern, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-      const m = this.text.match(pattern);
-      if (m) return m;
-      if (this.exited !== null) break;
-      await sleep(100);
-    }
-    throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms ` +
-                    `(exit: ${this.exited ?? 'still running'}); its output:\n${this.text}`);
-  }
-
-  // SIGTERM, then SIGKILL after 5 s.
-  async stop() {
-    if (this.exited !== null) return;
-    this.child.kill('SIGTERM');
-    const killed = await Promise.race([this.closed.then(() => false), sleep(5_000).then(() => true)]);
-    if (killed) {
-      this.child.kill('SIGKILL');
-      await Promise.race([this.closed, sleep(5_000)]);
-    }
-  }
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // Steps and checks
-
-let currentStep = '(setup)';
-function step(title) {
-  currentStep = title;
-  console.log(`\n== ${title}`);
-}
-function ok(what) { console.log(`   ok: ${what}`); }
-
-// Polls FN (async, returns a truthy value when done) every INTERVAL ms until TIMEOUT ms have passed.
-async function pollUntil(what, fn, { timeoutMs, intervalMs = 500 }) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (let i = 0; i < Math.ceil(timeoutMs / intervalMs) + 1; i++) {
-    try {
-      last = await fn();
-      if (last && last.done) return last;
-    } catch (e) {
-      last = { error: e.message };  // e.g. the page navigated while it was read
-    }
-    if (Date.now() >= deadline) break;
-    await sleep(intervalMs);
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
-}
-
-const squash = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
 
 // The time and date of an appointment as shown ("17:00 30/11/2026", or in words "17 giờ 00 phút,
 // ngày 30/11/2026") as "17:00 30/11/2026"; null when there is none.
@@ -199,52 +46,12 @@ function appointment(shown) {
 // ---------------------------------------------------------------------------------------------
 // Browser helpers
 
-// Remembers the main frame's navigation responses (redirects included) so that a click's outcome
-// can be checked: status of the POST and of the page it ends on.
-function trackNavigations(page) {
-  const seen = [];
-  page.on('response', (r) => {
-    if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) {
-      seen.push({ method: r.request().method(), url: r.url(), status: r.status() });
-    }
-  });
-  return seen;
-}
-
-// Clicks SELECTOR and waits for the page it leads to (a form post and its redirect); returns the
-// navigation responses seen meanwhile.
-async function clickAndLoad(page, navigations, selector) {
-  const before = navigations.length;
-  const committed = page.waitForEvent('framenavigated', {
-    predicate: (f) => f === page.mainFrame(),
-    timeout: ACTION_TIMEOUT_MS,
-  });
-  await page.click(selector);
-  await committed;
-  await page.waitForLoadState('load');
-  return navigations.slice(before);
-}
-
 // Fails unless the page that a click or goto ended on was served with 200, quoting what it says.
 async function assertServed(page, status, what) {
   if (status === 200) return;
   const said = squash(await page.evaluate(() => (document.querySelector('#not-found, ul.form-errors') ??
     document.querySelector('main') ?? document.body).innerText).catch(() => '')).slice(0, 300);
   assert.fail(`${what}: ${page.url()} answered ${status}, not 200: "${said}"`);
-}
-
-async function shot(page, out, name, options = {}) {
-  await page.screenshot({ path: path.join(out, name), fullPage: true, ...options });
-  console.log(`   screenshot: ${name}`);
-}
-
-async function text(page, selector) {
-  return squash(await page.locator(selector).first().textContent({ timeout: ACTION_TIMEOUT_MS }));
-}
-
-async function assertLoginPage(page, what) {
-  assert.equal(new URL(page.url()).pathname, '/login', `${what}: expected the /login page, got ${page.url()}`);
-  assert.equal(await page.locator('form#login-form').count(), 1, `${what}: form#login-form missing on /login`);
 }
 
 async function signedInHeader(page, fullName) {
@@ -358,20 +165,7 @@ async function scenario(opts, work, state) {
   assert.equal(base, `http://${HOST}:${uiPort}`, `the agent announced ${base}, not the --ui address`);
   ok(`office enrolled with code ${enroll.code}; clerk ${CLERK.username}; web UI on ${base}/`);
 
-  const browser = await chromium.launch({
-    executablePath: opts.chromium,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    headless: true,
-  });
-  state.browser = browser;
-  const context = await browser.newContext({
-    locale: 'vi-VN',
-    timezoneId: 'Asia/Ho_Chi_Minh',
-    viewport: { width: 1280, height: 900 },
-  });
-  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-  context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  const context = await openBrowser(opts, state);
   const page = await context.newPage();
   state.page = page;
   const pageErrors = [];
@@ -668,71 +462,12 @@ async function scenario(opts, work, state) {
 
 // ---------------------------------------------------------------------------------------------
 
-async function main() {
-  const started = Date.now();
-  let opts;
-  try {
-    opts = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(`clerk_counter: ${e.message}`);
-    return 2;
-  }
-  fs.mkdirSync(opts.out, { recursive: true });
-  for (const f of fs.readdirSync(opts.out)) {
-    if (/\.(png|log)$/.test(f)) fs.rmSync(path.join(opts.out, f));
-  }
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-e2e.'));
-  const state = {};
-  // Stops everything this run started, once; every caller waits for the same work.
-  let cleaning = null;
-  const cleanup = () => (cleaning ??= (async () => {
-    if (state.browser) await Promise.race([state.browser.close().catch(() => {}), sleep(10_000)]);
-    if (state.evil) state.evil.close();
-    if (state.agent) await state.agent.stop();
-    if (state.hub) await state.hub.stop();
-    for (const child of children) child.kill('SIGKILL');
-    if (process.env.MOTCUA_E2E_KEEP === '1') console.log(`data kept in ${work}`);
-    else fs.rmSync(work, { recursive: true, force: true });
-  })());
-  process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
-  let timedOut = false;
-  const watchdog = setTimeout(async () => {
-    timedOut = true;
-    console.error(`\nclerk_counter: FAILED: the run took more than ${OVERALL_LIMIT_MS / 1000} s (in step "${currentStep}")`);
-    for (const svc of [state.agent, state.hub]) {
-      if (svc) console.error(`--- last lines of ${svc.name}:\n${svc.text.split('\n').slice(-15).join('\n')}`);
-    }
-    await Promise.race([cleanup(), sleep(15_000)]);
-    process.exit(2);
-  }, OVERALL_LIMIT_MS);
-  for (const [sig, status] of [['SIGINT', 130], ['SIGTERM', 143]]) {
-    process.on(sig, async () => {
-      await Promise.race([cleanup(), sleep(15_000)]);
-      process.exit(status);
-    });
-  }
-
-  try {
-    await scenario(opts, work, state);
-    const shots = fs.readdirSync(opts.out).filter((f) => f.endsWith('.png')).sort();
-    console.log(`\nclerk web UI: every check held in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
-                `screenshots in ${opts.out}: ${shots.join(' ')}`);
-    return 0;
-  } catch (e) {
-    if (timedOut) return 2;  // the watchdog has reported it and is stopping everything
-    console.error(`\nclerk_counter: FAILED in step "${currentStep}":\n${e.message}`);
-    if (state.page) {
-      console.error(`(page: ${state.page.url()})`);
-      await state.page.screenshot({ path: path.join(opts.out, 'failure.png'), fullPage: true }).catch(() => {});
-    }
-    for (const svc of [state.agent, state.hub]) {
-      if (svc) console.error(`--- last lines of ${svc.name}:\n${svc.text.split('\n').slice(-15).join('\n')}`);
-    }
-    return 1;
-  } finally {
-    clearTimeout(watchdog);
-    await cleanup();
-  }
-}
-
-process.exit(await main());
+process.exit(await runTest({
+  script: 'clerk_counter.test.mjs',
+  name: 'clerk_counter',
+  title: 'clerk web UI',
+  limitMs: OVERALL_LIMIT_MS,
+  services: ['agent', 'hub'],
+  servers: ['evil'],
+  scenario,
+}));
