@@ -5,7 +5,8 @@
 // token in the browser's cookie, only its SHA-256 in the database, with a per-session CSRF token; a
 // session ends after `idle_ms` without a request, `max_ms` after sign-in, at sign-out, or when the
 // account is disabled or its password changed. Five wrong passwords in a row lock the account for
-// `lockout_ms` (elapsed on the store's clock).
+// `lockout_ms` (elapsed on the store's clock). The sign-in and session rules are common/sign_in.hpp's,
+// shared with the hub's IT accounts (hub/it_accounts.hpp).
 //
 // Errors a clerk can meet carry a Vietnamese message (Error::message_vi).
 #pragma once

@@ -1,13 +1,13 @@
 // The province's IT staff accounts and their sign-in sessions on the hub's web dashboard (hub
 // schema 7: it_account, it_session; hub-internal, never sent to an office).
 //
-// The rules are the agent's clerk accounts' (agent/accounts.hpp): passwords hashed as
-// common/password.hpp stores them; a random 32-byte session token for the browser's cookie, only
-// its SHA-256 in the database, with a per-session CSRF token; a session ends after `idle_ms`
-// without a request, `max_ms` after sign-in, at sign-out, or when the account is disabled or its
-// password changed. `max_failed_logins` wrong passwords in a row lock the account for `lockout_ms`
-// on the given clock. PBKDF2 always runs outside any write transaction, so a sign-in never holds
-// up the hub's other writers.
+// The rules are the agent's clerk accounts' (agent/accounts.hpp), from the one implementation both
+// use (common/sign_in.hpp): passwords hashed as common/password.hpp stores them; a random 32-byte
+// session token for the browser's cookie, only its SHA-256 in the database, with a per-session CSRF
+// token; a session ends after `idle_ms` without a request, `max_ms` after sign-in, at sign-out, or
+// when the account is disabled or its password changed. `max_failed_logins` wrong passwords in a
+// row lock the account for `lockout_ms` on the given clock. PBKDF2 always runs outside any write
+// transaction, so a sign-in never holds up the hub's other writers.
 //
 // Sign-ins, lockouts and account changes are appended to the hub's audit log (hub/audit.hpp) in the
 // transaction that makes them, with the IT user's name as the actor of sign-ins and lockouts.
