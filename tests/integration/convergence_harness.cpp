@@ -234,11 +234,176 @@ struct OfficeNode {
   std::unique_ptr<agent::Store> store;
 };
 
-// A fact the run recorded, and the replica that recorded it ("hub" or a unit).
-struct Recorded {
-  std::string table;
-  std::string id;
-  std::string by;
+// The properties of a quiet run, checked on open databases: (i) every dossier an office holds has
+// the hub's facts and (ii) the hub's derived rows; (iii) an office holds exactly the dossiers the
+// hub involves its unit with; (iv) no recorded fact is lost and nothing waits in an outbox; (v) at
+// every replica, every fact folds, nothing waits for a parent, and every step the fold did not
+// apply has its conflict record. Each violation is a line of `failures`, starting with `label`.
+class ReplicaCheck {
+ public:
+  ReplicaCheck(sql::Db& hub, std::vector<std::pair<std::string, sql::Db*>> offices,
+               const std::vector<RecordedFact>& recorded, std::string label, std::vector<std::string>& failures,
+               ConvergenceStats& stats)
+      : m_hub(hub), m_offices(std::move(offices)), m_recorded(recorded), m_label(std::move(label)),
+        m_failures(failures), m_stats(stats) {}
+
+  void run() {
+    sql::Db& hub = m_hub;
+    const std::string& seed = m_label;
+    std::map<std::string, sql::Db*> office_of;
+    for (const auto& [unit, db] : m_offices) office_of[unit] = db;
+
+    // (i), (ii) Every dossier an office holds: the same facts and the same derived rows as the hub.
+    for (const auto& [unit, office_db] : m_offices) {
+      sql::Db& db = *office_db;
+      for (const std::string& id_hex : hex_ids(db, "SELECT id FROM dossier ORDER BY id")) {
+        const sql::Blob key = must(Id128::from_hex(id_hex), "id").blob();
+        const std::vector<std::pair<std::string, std::string>> queries = {
+            {"dossier", "SELECT * FROM dossier WHERE id = ?1"},
+            {"dossier_document", "SELECT * FROM dossier_document WHERE dossier_id = ?1 ORDER BY id"},
+            {"dossier_event", "SELECT * FROM dossier_event WHERE dossier_id = ?1 ORDER BY id"},
+            {"dossier_state", "SELECT * FROM dossier_state WHERE dossier_id = ?1"},
+            {"dossier_conflict", "SELECT * FROM dossier_conflict WHERE dossier_id = ?1 ORDER BY event_id"},
+        };
+        for (const auto& [table, sql] : queries) {
+          compare(seed + "office " + unit + ", dossier " + id_hex + ", " + table, rows(db, sql, key), rows(hub, sql, key));
+        }
+      }
+    }
+
+    // (iii) Every dossier the hub lists for a unit is at that unit's office, and an office holds
+    // only dossiers the hub lists for its unit.
+    {
+      auto st = must(hub.prepare("SELECT dossier_id, unit FROM dossier_unit ORDER BY unit, dossier_id"), "dossier_unit");
+      std::map<std::string, std::set<std::string>> listed;
+      while (must(st.step(), "dossier_unit")) {
+        const sql::Blob b = st.blob(0);
+        listed[st.text(1)].insert(to_hex(b.data(), b.size()));
+      }
+      for (const auto& [unit, office_db] : m_offices) {
+        const auto held = hex_ids(*office_db, "SELECT id FROM dossier");
+        for (const auto& id : listed[unit]) {
+          if (!held.count(id)) fail(seed + "the hub involves unit " + unit + " with dossier " + id + ", which its office lacks");
+        }
+        for (const auto& id : held) {
+          if (!listed[unit].count(id)) fail(seed + "office " + unit + " holds dossier " + id + ", which the hub does not list for it");
+        }
+      }
+    }
+
+    // (iv) No fact lost: everything recorded is at the hub (and still where it was recorded), every
+    // office's facts are at the hub, and nothing waits in an outbox.
+    for (const auto& r : m_recorded) {
+      if (!has_row(hub, r.table, r.id)) fail(seed + r.table + " " + r.id + " recorded by " + r.by + " is not at the hub");
+      if (r.by != "hub" && !has_row(*office_of.at(r.by), r.table, r.id)) {
+        fail(seed + r.table + " " + r.id + " recorded by office " + r.by + " is no longer there");
+      }
+    }
+    for (const auto& [unit, office_db] : m_offices) {
+      for (const char* table : {"dossier", "dossier_document", "dossier_event"}) {
+        for (const auto& id : hex_ids(*office_db, std::string("SELECT id FROM ") + table)) {
+          if (!has_row(hub, table, id)) fail(seed + table + " " + id + " of office " + unit + " is not at the hub");
+        }
+      }
+      auto pending = must(sql::query_int64(*office_db, "SELECT count(*) FROM outbox WHERE state <> 'acknowledged'"),
+                          "outbox");
+      if (pending.value_or(0) != 0) {
+        fail(seed + "office " + unit + " has " + std::to_string(*pending) + " outbox rows not acknowledged after quiet");
+      }
+    }
+
+    // (v) At every replica, every dossier folds without a waiting event, and every step or
+    // correction the fold did not apply has its conflict record in dossier_conflict.
+    check_fold(hub, "hub", true);
+    for (const auto& [unit, office_db] : m_offices) check_fold(*office_db, "office " + unit, false);
+
+    // Totals.
+    m_stats.dossiers += must(sql::query_int64(hub, "SELECT count(*) FROM dossier"), "count").value_or(0);
+    m_stats.events += must(sql::query_int64(hub, "SELECT count(*) FROM dossier_event"), "count").value_or(0);
+    auto rules = must(hub.prepare("SELECT rule, count(*) FROM dossier_conflict GROUP BY rule"), "rules");
+    while (must(rules.step(), "rules")) m_stats.conflicts[rules.text(0)] += rules.int64(1);
+  }
+
+  void compare(const std::string& what, const std::vector<std::string>& office, const std::vector<std::string>& hub) {
+    if (office == hub) return;
+    std::string msg = what + " differs: office has " + std::to_string(office.size()) + " rows, the hub " +
+                      std::to_string(hub.size());
+    for (size_t i = 0; i < std::max(office.size(), hub.size()); ++i) {
+      const std::string a = i < office.size() ? office[i] : "(none)";
+      const std::string b = i < hub.size() ? hub[i] : "(none)";
+      if (a != b) {
+        msg += "; first difference, row " + std::to_string(i + 1) + ": office [" + a + "] hub [" + b + "]";
+        break;
+      }
+    }
+    fail(msg);
+  }
+
+  void check_fold(sql::Db& db, const std::string& replica, bool at_hub) {
+    const std::string& seed = m_label;
+    for (const std::string& id_hex : hex_ids(db, "SELECT id FROM dossier ORDER BY id")) {
+      const Id128 id = must(Id128::from_hex(id_hex), "id");
+      auto loaded = must(facts::load_dossier(db, id), "load dossier");
+      if (!loaded) {
+        fail(seed + replica + ": dossier " + id_hex + " cannot be loaded");
+        continue;
+      }
+      const domain::DossierState st = domain::fold_dossier(loaded->creation, loaded->events);
+      const std::string where = seed + replica + ", dossier " + loaded->creation.code + ": ";
+      if (!st.waiting.empty()) fail(where + std::to_string(st.waiting.size()) + " events still wait for their parent after quiet");
+      auto recorded = hex_ids(db, "SELECT event_id FROM dossier_conflict WHERE dossier_id = "
+                                  "(SELECT id FROM dossier WHERE code = ?1)", loaded->creation.code);
+      for (const auto& e : loaded->events) {
+        if (e.kind == domain::EventKind::kNote || st.is_applied(e.id)) {
+          if (recorded.count(e.id.hex())) fail(where + "event " + e.id.hex() + " is applied and has a conflict record");
+          continue;
+        }
+        if (!st.conflict_of(e.id)) fail(where + "event " + e.id.hex() + " is neither applied nor a conflict");
+        if (!recorded.count(e.id.hex())) fail(where + "event " + e.id.hex() + " lost without a dossier_conflict row");
+      }
+      if (recorded.size() != st.conflicts.size()) {
+        fail(where + std::to_string(recorded.size()) + " dossier_conflict rows for " + std::to_string(st.conflicts.size()) +
+             " conflicts of the fold");
+      }
+      // The derived state is the fold of the facts the replica holds.
+      auto state = must(db.prepare("SELECT status, holder_unit FROM dossier_state WHERE dossier_id = ?1"), "state");
+      state.bind(1, id.blob());
+      if (!must(state.step(), "state")) {
+        fail(where + "no dossier_state row");
+      } else if (state.int64(0) != static_cast<int>(st.status) || state.text(1) != st.holder_unit) {
+        fail(where + "dossier_state says status " + std::to_string(state.int64(0)) + " held by " + state.text(1) +
+             ", the fold status " + std::to_string(static_cast<int>(st.status)) + " held by " + st.holder_unit);
+      }
+      if (!at_hub) continue;
+      for (const auto& e : loaded->events) {
+        if (e.kind == domain::EventKind::kTransfer && st.is_applied(e.id)) ++m_stats.transfers_applied;
+      }
+      // The hub involves every unit that held or acted on the dossier (docs/CONFLICTS.md).
+      std::set<std::string> involved;
+      {
+        auto u = must(db.prepare("SELECT unit FROM dossier_unit WHERE dossier_id = ?1"), "dossier_unit");
+        u.bind(1, id.blob());
+        while (must(u.step(), "dossier_unit")) involved.insert(u.text(0));
+      }
+      std::set<std::string> should(st.holders.begin(), st.holders.end());
+      should.insert(loaded->creation.origin_unit);
+      for (const auto& e : loaded->events) should.insert(e.origin_unit);
+      for (const auto& unit : should) {
+        if (!involved.count(unit)) fail(where + "unit " + unit + " held or acted on it but is not involved at the hub");
+      }
+    }
+  }
+
+
+ private:
+  void fail(const std::string& what) { m_failures.push_back(what); }
+
+  sql::Db& m_hub;
+  std::vector<std::pair<std::string, sql::Db*>> m_offices;
+  const std::vector<RecordedFact>& m_recorded;
+  std::string m_label;
+  std::vector<std::string>& m_failures;
+  ConvergenceStats& m_stats;
 };
 
 class World {
@@ -676,150 +841,11 @@ class World {
 
   // --- checks -----------------------------------------------------------------------------------
   void check() {
-    sql::Db& hub = m_hub->db();
-    const std::string seed = "seed " + std::to_string(m_options.seed) + ": ";
-    std::map<std::string, const OfficeNode*> office_of;
-    for (const auto& o : m_offices) office_of[o.unit] = &o;
-
-    // (i), (ii) Every dossier an office holds: the same facts and the same derived rows as the hub.
-    for (const auto& o : m_offices) {
-      sql::Db& db = o.store->db();
-      for (const std::string& id_hex : hex_ids(db, "SELECT id FROM dossier ORDER BY id")) {
-        const sql::Blob key = must(Id128::from_hex(id_hex), "id").blob();
-        const std::vector<std::pair<std::string, std::string>> queries = {
-            {"dossier", "SELECT * FROM dossier WHERE id = ?1"},
-            {"dossier_document", "SELECT * FROM dossier_document WHERE dossier_id = ?1 ORDER BY id"},
-            {"dossier_event", "SELECT * FROM dossier_event WHERE dossier_id = ?1 ORDER BY id"},
-            {"dossier_state", "SELECT * FROM dossier_state WHERE dossier_id = ?1"},
-            {"dossier_conflict", "SELECT * FROM dossier_conflict WHERE dossier_id = ?1 ORDER BY event_id"},
-        };
-        for (const auto& [table, sql] : queries) {
-          compare(seed + "office " + o.unit + ", dossier " + id_hex + ", " + table, rows(db, sql, key), rows(hub, sql, key));
-        }
-      }
-    }
-
-    // (iii) Every dossier the hub lists for a unit is at that unit's office, and an office holds
-    // only dossiers the hub lists for its unit.
-    {
-      auto st = must(hub.prepare("SELECT dossier_id, unit FROM dossier_unit ORDER BY unit, dossier_id"), "dossier_unit");
-      std::map<std::string, std::set<std::string>> listed;
-      while (must(st.step(), "dossier_unit")) {
-        const sql::Blob b = st.blob(0);
-        listed[st.text(1)].insert(to_hex(b.data(), b.size()));
-      }
-      for (const auto& o : m_offices) {
-        const auto held = hex_ids(o.store->db(), "SELECT id FROM dossier");
-        for (const auto& id : listed[o.unit]) {
-          if (!held.count(id)) fail(seed + "the hub involves unit " + o.unit + " with dossier " + id + ", which its office lacks");
-        }
-        for (const auto& id : held) {
-          if (!listed[o.unit].count(id)) fail(seed + "office " + o.unit + " holds dossier " + id + ", which the hub does not list for it");
-        }
-      }
-    }
-
-    // (iv) No fact lost: everything recorded is at the hub (and still where it was recorded), every
-    // office's facts are at the hub, and nothing waits in an outbox.
-    for (const auto& r : m_recorded) {
-      if (!has_row(hub, r.table, r.id)) fail(seed + r.table + " " + r.id + " recorded by " + r.by + " is not at the hub");
-      if (r.by != "hub" && !has_row(office_of.at(r.by)->store->db(), r.table, r.id)) {
-        fail(seed + r.table + " " + r.id + " recorded by office " + r.by + " is no longer there");
-      }
-    }
-    for (const auto& o : m_offices) {
-      for (const char* table : {"dossier", "dossier_document", "dossier_event"}) {
-        for (const auto& id : hex_ids(o.store->db(), std::string("SELECT id FROM ") + table)) {
-          if (!has_row(hub, table, id)) fail(seed + table + " " + id + " of office " + o.unit + " is not at the hub");
-        }
-      }
-      auto pending = must(sql::query_int64(o.store->db(), "SELECT count(*) FROM outbox WHERE state <> 'acknowledged'"),
-                          "outbox");
-      if (pending.value_or(0) != 0) {
-        fail(seed + "office " + o.unit + " has " + std::to_string(*pending) + " outbox rows not acknowledged after quiet");
-      }
-    }
-
-    // (v) At every replica, every dossier folds without a waiting event, and every step or
-    // correction the fold did not apply has its conflict record in dossier_conflict.
-    check_fold(hub, "hub", true);
-    for (const auto& o : m_offices) check_fold(o.store->db(), "office " + o.unit, false);
-
-    // Totals.
-    m_stats.dossiers = must(sql::query_int64(hub, "SELECT count(*) FROM dossier"), "count").value_or(0);
-    m_stats.events = must(sql::query_int64(hub, "SELECT count(*) FROM dossier_event"), "count").value_or(0);
-    auto rules = must(hub.prepare("SELECT rule, count(*) FROM dossier_conflict GROUP BY rule"), "rules");
-    while (must(rules.step(), "rules")) m_stats.conflicts[rules.text(0)] += rules.int64(1);
-  }
-
-  void compare(const std::string& what, const std::vector<std::string>& office, const std::vector<std::string>& hub) {
-    if (office == hub) return;
-    std::string msg = what + " differs: office has " + std::to_string(office.size()) + " rows, the hub " +
-                      std::to_string(hub.size());
-    for (size_t i = 0; i < std::max(office.size(), hub.size()); ++i) {
-      const std::string a = i < office.size() ? office[i] : "(none)";
-      const std::string b = i < hub.size() ? hub[i] : "(none)";
-      if (a != b) {
-        msg += "; first difference, row " + std::to_string(i + 1) + ": office [" + a + "] hub [" + b + "]";
-        break;
-      }
-    }
-    fail(msg);
-  }
-
-  void check_fold(sql::Db& db, const std::string& replica, bool at_hub) {
-    const std::string seed = "seed " + std::to_string(m_options.seed) + ": ";
-    for (const std::string& id_hex : hex_ids(db, "SELECT id FROM dossier ORDER BY id")) {
-      const Id128 id = must(Id128::from_hex(id_hex), "id");
-      auto loaded = must(facts::load_dossier(db, id), "load dossier");
-      if (!loaded) {
-        fail(seed + replica + ": dossier " + id_hex + " cannot be loaded");
-        continue;
-      }
-      const domain::DossierState st = domain::fold_dossier(loaded->creation, loaded->events);
-      const std::string where = seed + replica + ", dossier " + loaded->creation.code + ": ";
-      if (!st.waiting.empty()) fail(where + std::to_string(st.waiting.size()) + " events still wait for their parent after quiet");
-      auto recorded = hex_ids(db, "SELECT event_id FROM dossier_conflict WHERE dossier_id = "
-                                  "(SELECT id FROM dossier WHERE code = ?1)", loaded->creation.code);
-      for (const auto& e : loaded->events) {
-        if (e.kind == domain::EventKind::kNote || st.is_applied(e.id)) {
-          if (recorded.count(e.id.hex())) fail(where + "event " + e.id.hex() + " is applied and has a conflict record");
-          continue;
-        }
-        if (!st.conflict_of(e.id)) fail(where + "event " + e.id.hex() + " is neither applied nor a conflict");
-        if (!recorded.count(e.id.hex())) fail(where + "event " + e.id.hex() + " lost without a dossier_conflict row");
-      }
-      if (recorded.size() != st.conflicts.size()) {
-        fail(where + std::to_string(recorded.size()) + " dossier_conflict rows for " + std::to_string(st.conflicts.size()) +
-             " conflicts of the fold");
-      }
-      // The derived state is the fold of the facts the replica holds.
-      auto state = must(db.prepare("SELECT status, holder_unit FROM dossier_state WHERE dossier_id = ?1"), "state");
-      state.bind(1, id.blob());
-      if (!must(state.step(), "state")) {
-        fail(where + "no dossier_state row");
-      } else if (state.int64(0) != static_cast<int>(st.status) || state.text(1) != st.holder_unit) {
-        fail(where + "dossier_state says status " + std::to_string(state.int64(0)) + " held by " + state.text(1) +
-             ", the fold status " + std::to_string(static_cast<int>(st.status)) + " held by " + st.holder_unit);
-      }
-      if (!at_hub) continue;
-      for (const auto& e : loaded->events) {
-        if (e.kind == domain::EventKind::kTransfer && st.is_applied(e.id)) ++m_stats.transfers_applied;
-      }
-      // The hub involves every unit that held or acted on the dossier (docs/CONFLICTS.md).
-      std::set<std::string> involved;
-      {
-        auto u = must(db.prepare("SELECT unit FROM dossier_unit WHERE dossier_id = ?1"), "dossier_unit");
-        u.bind(1, id.blob());
-        while (must(u.step(), "dossier_unit")) involved.insert(u.text(0));
-      }
-      std::set<std::string> should(st.holders.begin(), st.holders.end());
-      should.insert(loaded->creation.origin_unit);
-      for (const auto& e : loaded->events) should.insert(e.origin_unit);
-      for (const auto& unit : should) {
-        if (!involved.count(unit)) fail(where + "unit " + unit + " held or acted on it but is not involved at the hub");
-      }
-    }
+    std::vector<std::pair<std::string, sql::Db*>> offices;
+    for (auto& o : m_offices) offices.emplace_back(o.unit, &o.store->db());
+    ReplicaCheck(m_hub->db(), offices, m_recorded, "seed " + std::to_string(m_options.seed) + ": ", m_run.failures,
+                 m_stats)
+        .run();
   }
 
   std::string m_dir;
@@ -831,11 +857,30 @@ class World {
   std::unique_ptr<hub::HubStore> m_hub;
   std::unique_ptr<hub::Intake> m_intake;
   std::vector<OfficeNode> m_offices;
-  std::vector<Recorded> m_recorded;
+  std::vector<RecordedFact> m_recorded;
   bool m_lossy = false;
 };
 
 }  // namespace
+
+void check_replicas(const std::string& hub_db, const std::vector<std::pair<std::string, std::string>>& offices,
+                    const std::vector<RecordedFact>& recorded, const std::string& label,
+                    std::vector<std::string>& failures, ConvergenceStats& stats) {
+  try {
+    const sql::Db::Options read_only{false, true, 5000};
+    sql::Db hub = must(sql::Db::open(hub_db, read_only), "open " + hub_db);
+    std::vector<sql::Db> dbs;
+    dbs.reserve(offices.size());
+    std::vector<std::pair<std::string, sql::Db*>> views;
+    for (const auto& [unit, path] : offices) {
+      dbs.push_back(must(sql::Db::open(path, read_only), "open " + path));
+      views.emplace_back(unit, &dbs.back());
+    }
+    ReplicaCheck(hub, views, recorded, label, failures, stats).run();
+  } catch (const std::exception& e) {
+    failures.push_back(label + "stopped: " + e.what());
+  }
+}
 
 ConvergenceRun run_convergence(const std::string& dir, const ConvergenceOptions& options) {
   ConvergenceRun run;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace motcua::test {
@@ -65,6 +66,26 @@ struct ConvergenceRun {
   ConvergenceStats stats;
   bool converged() const { return failures.empty(); }
 };
+
+// A fact recorded during a run: its table (dossier, dossier_document, dossier_event), its id
+// (upper-case hex) and the replica that recorded it ("hub" or an office's unit).
+struct RecordedFact {
+  std::string table;
+  std::string id;
+  std::string by;
+};
+
+// The properties of a quiet run, on the databases of a hub and of its offices (unit, agent.db path),
+// opened read-only: every dossier an office holds has the hub's facts and derived rows (state and
+// conflicts); an office holds exactly the dossiers the hub involves its unit with; every recorded
+// fact is at the hub and still where it was recorded; no outbox row waits; at every replica every
+// fact folds, none waits for a parent, and every step the fold did not apply has its conflict
+// record. Each violation is appended to `failures`, starting with `label`; `stats` receives the
+// hub's totals (dossiers, events, applied hand-overs, conflicts by rule). Used by run_convergence
+// and by the end-to-end run with the real executables.
+void check_replicas(const std::string& hub_db, const std::vector<std::pair<std::string, std::string>>& offices,
+                    const std::vector<RecordedFact>& recorded, const std::string& label,
+                    std::vector<std::string>& failures, ConvergenceStats& stats);
 
 // One seeded run in `dir`, an empty directory the caller owns and removes. Never throws for a
 // property violation: each one is a line of `failures`, naming the seed, the replica and the rows.
