@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "agent/platform.hpp"
+#include "agent/service.hpp"
 
 namespace motcua::agent {
 
@@ -54,5 +55,26 @@ void set_exclusive_listen_options(intptr_t socket) {
   int yes = 1;
   ::setsockopt(static_cast<int>(socket), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
 }
+
+// The Windows service bindings (agent/service.hpp): systemd runs `motcua-agent run` here, keeps its
+// log in the journal, restarts it (Restart=always) and owns its directory (StateDirectory).
+namespace {
+Error no_service_manager(const std::string& what) {
+  return Error::failed_precondition(what + " is for the Windows service",
+                                    "on Linux, systemd runs `motcua-agent run` (packaging/systemd/motcua-agent.service)");
+}
+}  // namespace
+
+Result<int> run_under_service_manager(const std::string&, const OfficeBody&) {
+  return fail(no_service_manager("running under the Service Control Manager"));
+}
+
+Status set_service_recovery(const std::string&) { return fail(no_service_manager("setting recovery actions")); }
+
+Status restrict_to_service_and_admins(const std::string&) {
+  return fail(no_service_manager("limiting the data directory to SYSTEM and Administrators"));
+}
+
+Status log_to_file(const std::string&) { return fail(no_service_manager("logging to a file")); }
 
 }  // namespace motcua::agent

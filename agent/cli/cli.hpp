@@ -2,7 +2,9 @@
 // and a function that runs it; output and exit codes come from common/cli_output.hpp.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/feed.hpp"
+#include "agent/service.hpp"
 #include "common/cli_output.hpp"
 #include "common/error.hpp"
 
@@ -38,6 +41,25 @@ Command add_sync_command(CLI::App& root);
 Command add_run_command(CLI::App& root);
 Command add_config_command(CLI::App& root);
 Command add_users_command(CLI::App& root);
+Command add_service_command(CLI::App& root);
+
+// What `run` and `service` share: the office's data directory and the loop's settings (0 / "":
+// the office's own settings).
+struct ServeOptions {
+  CommonOptions common;
+  int64_t feed_interval_seconds = 0;
+  std::string ui;
+};
+void add_serve_options(CLI::App* app, ServeOptions& options);
+
+// Keeps the office in step with the hub and serves the clerk web UI until `stop` is requested:
+// attaches the loop's stop to `stop`, calls `started` once it runs, and returns the exit code
+// (0 after a clean stop; an error is reported the CLI's way).
+int serve_office(const ServeOptions& options, StopLink& stop, const std::function<void()>& started);
+
+// Blocks SIGINT and SIGTERM (Ctrl+C and console close on Windows) and starts the thread that turns
+// them into a request on the returned link. Call first thing, before any other thread starts.
+std::shared_ptr<StopLink> stop_on_signals();
 
 // Local Vietnamese rendering for the human (non-JSON) output: "25/02/2026 10:00".
 std::string human_time(const std::string& rfc3339_or_empty);

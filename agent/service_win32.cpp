@@ -1,0 +1,199 @@
+// The Windows service bindings of agent/service.hpp: the Service Control Manager's dispatcher,
+// ServiceMain and the control handler around a ServiceHost; recovery actions; the data directory's
+// ACL; the log file.
+#include <windows.h>
+
+#include <aclapi.h>
+#include <sddl.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "agent/service.hpp"
+
+namespace motcua::agent {
+
+static_assert(SERVICE_CONTROL_STOP == 1 && SERVICE_CONTROL_INTERROGATE == 4 && SERVICE_CONTROL_SHUTDOWN == 5 &&
+                  SERVICE_CONTROL_PRESHUTDOWN == 15,
+              "service_control_from_code's numbers are the SDK's");
+
+namespace {
+
+std::wstring widen(const std::string& utf8) {
+  if (utf8.empty()) return {};
+  const int n = MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
+  std::wstring out(static_cast<size_t>(n), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), out.data(), n);
+  return out;
+}
+
+Error win32_error(const std::string& what, DWORD code, const std::string& hint = {}) {
+  wchar_t* text = nullptr;
+  FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                 code, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
+  std::string message = what + " (Windows error " + std::to_string(code) + ")";
+  if (text) {
+    const int n = WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
+    std::string narrow(static_cast<size_t>(n > 0 ? n - 1 : 0), '\0');
+    if (n > 1) WideCharToMultiByte(CP_UTF8, 0, text, -1, narrow.data(), n, nullptr, nullptr);
+    while (!narrow.empty() && (narrow.back() == '\n' || narrow.back() == '\r' || narrow.back() == '.')) narrow.pop_back();
+    message = what + ": " + narrow + " (Windows error " + std::to_string(code) + ")";
+    LocalFree(text);
+  }
+  return Error{code == ERROR_ACCESS_DENIED ? ErrorCode::kUnauthorized : ErrorCode::kIo, message, hint, {}};
+}
+
+// Closes a service-manager handle when it goes out of scope.
+struct ScHandle {
+  SC_HANDLE h = nullptr;
+  explicit ScHandle(SC_HANDLE handle) : h(handle) {}
+  ~ScHandle() {
+    if (h) CloseServiceHandle(h);
+  }
+  ScHandle(const ScHandle&) = delete;
+  ScHandle& operator=(const ScHandle&) = delete;
+};
+
+// The one service this process runs. The manager calls ServiceMain and the handler on threads of
+// its own; they meet here.
+struct Running {
+  std::wstring name;
+  const OfficeBody* office = nullptr;
+  SERVICE_STATUS_HANDLE status = nullptr;
+  std::mutex mutex;
+  DWORD checkpoint = 0;
+  std::optional<ServiceHost> host;  // lives as long as the process: a late control must not find it gone
+  int exit_code = 0;
+  bool main_ran = false;
+};
+Running g_running;
+
+DWORD win32_state(ServiceState state) {
+  switch (state) {
+    case ServiceState::kStartPending: return SERVICE_START_PENDING;
+    case ServiceState::kRunning: return SERVICE_RUNNING;
+    case ServiceState::kStopPending: return SERVICE_STOP_PENDING;
+    case ServiceState::kStopped: return SERVICE_STOPPED;
+  }
+  return SERVICE_STOPPED;
+}
+
+void report_to_manager(const ServiceReport& r) {
+  std::lock_guard<std::mutex> lock(g_running.mutex);
+  SERVICE_STATUS st{};
+  st.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+  st.dwCurrentState = win32_state(r.state);
+  st.dwControlsAccepted = r.accepts_stop ? (SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN) : 0;
+  st.dwWin32ExitCode = r.exit_code == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
+  st.dwServiceSpecificExitCode = static_cast<DWORD>(r.exit_code);
+  st.dwWaitHint = static_cast<DWORD>(r.wait_hint_ms);
+  const bool pending = r.state == ServiceState::kStartPending || r.state == ServiceState::kStopPending;
+  st.dwCheckPoint = pending ? ++g_running.checkpoint : 0;
+  if (g_running.status) SetServiceStatus(g_running.status, &st);
+}
+
+DWORD WINAPI control_handler(DWORD control, DWORD, LPVOID, LPVOID) {
+  if (!g_running.host) return ERROR_CALL_NOT_IMPLEMENTED;
+  return g_running.host->control(service_control_from_code(control)) ? NO_ERROR : ERROR_CALL_NOT_IMPLEMENTED;
+}
+
+void WINAPI service_main(DWORD, LPWSTR*) {
+  g_running.main_ran = true;
+  g_running.status = RegisterServiceCtrlHandlerExW(g_running.name.c_str(), control_handler, nullptr);
+  if (!g_running.status) {
+    std::fprintf(stderr, "motcua-agent: cannot register the service control handler (Windows error %lu)\n",
+                 GetLastError());
+    g_running.exit_code = 1;
+    return;
+  }
+  g_running.host.emplace(report_to_manager);
+  g_running.exit_code = g_running.host->run(*g_running.office);
+}
+
+}  // namespace
+
+Result<int> run_under_service_manager(const std::string& name, const OfficeBody& office) {
+  g_running.name = widen(name);
+  g_running.office = &office;
+  SERVICE_TABLE_ENTRYW table[] = {{g_running.name.data(), service_main}, {nullptr, nullptr}};
+  // Blocks until the service has stopped.
+  if (!StartServiceCtrlDispatcherW(table)) {
+    const DWORD code = GetLastError();
+    if (code == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+      return fail(Error::failed_precondition(
+          "this command is started by the Windows Service Control Manager, not by hand",
+          "to run the agent in this window instead, add --console; to start the service: sc start " + name));
+    }
+    return fail(win32_error("the service dispatcher could not start", code));
+  }
+  return g_running.exit_code;
+}
+
+Status set_service_recovery(const std::string& name) {
+  ScHandle manager(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
+  if (!manager.h) return fail(win32_error("cannot open the Service Control Manager", GetLastError()));
+  ScHandle service(OpenServiceW(manager.h, widen(name).c_str(), SERVICE_CHANGE_CONFIG | SERVICE_START));
+  if (!service.h) return fail(win32_error("cannot open service " + name + " to set its recovery actions", GetLastError()));
+  SC_ACTION actions[3] = {{SC_ACTION_RESTART, 60 * 1000}, {SC_ACTION_RESTART, 60 * 1000}, {SC_ACTION_RESTART, 5 * 60 * 1000}};
+  SERVICE_FAILURE_ACTIONSW failure{};
+  failure.dwResetPeriod = 24 * 60 * 60;  // seconds without a failure before the count starts over
+  failure.cActions = 3;
+  failure.lpsaActions = actions;
+  if (!ChangeServiceConfig2W(service.h, SERVICE_CONFIG_FAILURE_ACTIONS, &failure)) {
+    return fail(win32_error("cannot set the recovery actions of service " + name, GetLastError()));
+  }
+  // Also when the agent stops by itself with an error exit code, not only when it crashes.
+  SERVICE_FAILURE_ACTIONS_FLAG flag{};
+  flag.fFailureActionsOnNonCrashFailures = TRUE;
+  if (!ChangeServiceConfig2W(service.h, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag)) {
+    return fail(win32_error("cannot set the recovery flag of service " + name, GetLastError()));
+  }
+  return ok();
+}
+
+Status restrict_to_service_and_admins(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::u8path(dir), ec);
+  if (ec) return fail(Error::io("cannot create " + dir + ": " + ec.message(), "check the disk and the path"));
+  // Protected (P: nothing inherited from above), inherited by everything below (OICI): full control
+  // for SYSTEM (the service's account) and the Administrators group, nobody else.
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)", SDDL_REVISION_1,
+                                                            &sd, nullptr)) {
+    return fail(win32_error("cannot build the data directory's access list", GetLastError()));
+  }
+  BOOL present = FALSE, defaulted = FALSE;
+  PACL dacl = nullptr;
+  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+  std::wstring path = widen(dir);
+  const DWORD rc = SetNamedSecurityInfoW(path.data(), SE_FILE_OBJECT,
+                                         DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, nullptr,
+                                         nullptr, dacl, nullptr);
+  LocalFree(sd);
+  if (rc != ERROR_SUCCESS) return fail(win32_error("cannot limit " + dir + " to SYSTEM and Administrators", rc));
+  return ok();
+}
+
+Status log_to_file(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  const fs::path logs = fs::u8path(data_dir) / "logs";
+  std::error_code ec;
+  fs::create_directories(logs, ec);
+  if (ec) return fail(Error::io("cannot create " + logs.u8string() + ": " + ec.message(), "check the disk"));
+  const fs::path log = logs / "agent.log";
+  constexpr uintmax_t kKeep = 10u * 1024 * 1024;
+  if (fs::exists(log, ec) && fs::file_size(log, ec) > kKeep) {
+    fs::rename(log, logs / "agent.log.1", ec);  // replaces the older one
+  }
+  if (!_wfreopen(log.wstring().c_str(), L"a", stderr)) {
+    return fail(Error::io("cannot open " + log.u8string() + " for the agent's log", "check the disk and its permissions"));
+  }
+  std::setvbuf(stderr, nullptr, _IONBF, 0);  // every line on disk at once: a crash loses nothing
+  return ok();
+}
+
+}  // namespace motcua::agent
