@@ -5,7 +5,9 @@
 #include <fstream>
 
 #include "agent/http_client.hpp"
+#include "agent/platform.hpp"
 #include "common/text.hpp"
+#include "common/files.hpp"
 
 namespace motcua::agent {
 
@@ -46,10 +48,16 @@ Error unknown_key(const std::string& key) {
   return Error::not_found("no setting '" + key + "'", "settings are: " + known);
 }
 
-// The value of `key` in the installer defaults file, if the file exists and names it.
+// The value of `key` in the installer defaults: what the system keeps for the installer (the MSI's
+// registry values on Windows) unless MOTCUA_AGENT_CONF names a file, else the file if it exists
+// and names it.
 Result<std::optional<std::string>> installer_value(const std::string& key) {
+  const char* env = std::getenv("MOTCUA_AGENT_CONF");
+  if (!(env && *env)) {
+    if (auto value = system_installer_value(key)) return value;
+  }
   const std::string path = installer_defaults_path();
-  std::ifstream in(path);
+  std::ifstream in(utf8_path(path));
   if (!in) return std::optional<std::string>();  // no installer file: nothing to apply
   std::string line;
   int number = 0;

@@ -51,7 +51,7 @@ std::string der_to_pem(const std::string& der) {
 
 }  // namespace
 
-std::string hub_ca_path(const std::string& data_dir) { return (fs::path(data_dir) / "hub-ca.pem").string(); }
+std::string hub_ca_path(const std::string& data_dir) { return path_utf8(utf8_path(data_dir) / "hub-ca.pem"); }
 
 Result<CaCertificate> parse_ca_certificate(const std::string& pem, const std::string& source) {
   const auto der = first_der(pem);
@@ -125,7 +125,7 @@ Result<CaCertificate> fetch_ca_by_fingerprint(const std::string& hub_url, const 
 
 Result<std::optional<CaCertificate>> read_pinned_ca(const std::string& data_dir) {
   const std::string path = hub_ca_path(data_dir);
-  if (!fs::exists(path)) return std::optional<CaCertificate>();
+  if (!fs::exists(utf8_path(path))) return std::optional<CaCertificate>();
   MOTCUA_ASSIGN_OR_RETURN(CaCertificate ca, read_ca_file(path));
   return std::optional<CaCertificate>(std::move(ca));
 }

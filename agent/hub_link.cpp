@@ -18,7 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string key_path(const std::string& data_dir) { return (fs::path(data_dir) / "agent-key.pem").string(); }
+std::string key_path(const std::string& data_dir) { return path_utf8(utf8_path(data_dir) / "agent-key.pem"); }
 
 Result<sync::KeyPair> read_agent_key(const std::string& data_dir) {
   auto pem = read_whole_file(key_path(data_dir));
@@ -32,7 +32,7 @@ Result<sync::KeyPair> read_agent_key(const std::string& data_dir) {
 }  // namespace
 
 Result<FileLock> lock_hub_link(const std::string& data_dir) {
-  return FileLock::acquire((fs::path(data_dir) / "hub.lock").string(), 30000);
+  return FileLock::acquire(path_utf8(utf8_path(data_dir) / "hub.lock"), 30000);
 }
 
 Status write_agent_key(const std::string& data_dir, const sync::KeyPair& key) {
@@ -69,7 +69,7 @@ Result<HubLink> load_hub_link(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(sync::PublicKey hub_key, sync::PublicKey::from_base64(hub_key_text));
   MOTCUA_ASSIGN_OR_RETURN(sync::KeyPair key, read_agent_key(store.data_dir()));
   HubTrust trust;
-  if (fs::exists(hub_ca_path(store.data_dir()))) trust.ca_file = hub_ca_path(store.data_dir());
+  if (fs::exists(utf8_path(hub_ca_path(store.data_dir())))) trust.ca_file = hub_ca_path(store.data_dir());
   return HubLink{agent_id, std::move(hub_url), hub_key, std::move(key), std::move(trust)};
 }
 

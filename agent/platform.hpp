@@ -1,9 +1,10 @@
-// The operating-system calls the agent needs, behind one interface: platform_posix.cpp here, a
-// Windows file beside it for the Windows build.
+// The operating-system calls the agent needs, behind one interface: platform_posix.cpp for Linux,
+// platform_win32.cpp for the Windows build. Paths are UTF-8 on every platform.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/error.hpp"
@@ -23,8 +24,9 @@ class FileLock {
   ~FileLock();
 
  private:
-  explicit FileLock(int handle) : m_handle(handle) {}
-  int m_handle = -1;
+  // The native handle: a file descriptor on POSIX, a HANDLE on Windows; -1 when none.
+  explicit FileLock(intptr_t handle) : m_handle(handle) {}
+  intptr_t m_handle = -1;
 };
 
 // Socket options for a listening socket that only this process may hold: the address can be
@@ -32,5 +34,11 @@ class FileLock {
 // (no SO_REUSEPORT; SO_EXCLUSIVEADDRUSE on Windows), so two agents never share one port's
 // requests. `socket` is the native handle (an int on POSIX, a SOCKET on Windows).
 void set_exclusive_listen_options(intptr_t socket);
+
+// The installer's default for setting `key` kept by the system rather than in a file: on Windows
+// the value the MSI wrote under HKLM\SOFTWARE\motcua\agent (a string; empty counts as absent);
+// elsewhere, and when the value is absent, nullopt (Debian's installer defaults are a file:
+// agent/config.hpp).
+std::optional<std::string> system_installer_value(const std::string& key);
 
 }  // namespace motcua::agent

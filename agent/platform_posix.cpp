@@ -40,7 +40,7 @@ FileLock::FileLock(FileLock&& other) noexcept : m_handle(other.m_handle) { other
 
 FileLock& FileLock::operator=(FileLock&& other) noexcept {
   if (this != &other) {
-    if (m_handle >= 0) ::close(m_handle);
+    if (m_handle >= 0) ::close(static_cast<int>(m_handle));
     m_handle = other.m_handle;
     other.m_handle = -1;
   }
@@ -48,8 +48,10 @@ FileLock& FileLock::operator=(FileLock&& other) noexcept {
 }
 
 FileLock::~FileLock() {
-  if (m_handle >= 0) ::close(m_handle);  // closing the descriptor releases the lock
+  if (m_handle >= 0) ::close(static_cast<int>(m_handle));  // closing the descriptor releases the lock
 }
+
+std::optional<std::string> system_installer_value(const std::string&) { return std::nullopt; }
 
 void set_exclusive_listen_options(intptr_t socket) {
   int yes = 1;

@@ -8,6 +8,7 @@
 
 #include "agent/dossiers.hpp"
 #include "agent/hub_link.hpp"
+#include "common/files.hpp"
 
 namespace motcua::agent {
 
@@ -38,7 +39,7 @@ Result<json> build_hub_report(Store& store, const std::string& agent_version) {
                   {"at", s["last_error"]["at"]}};
   }
   std::error_code ec;
-  const auto space = std::filesystem::space(store.data_dir(), ec);
+  const auto space = std::filesystem::space(utf8_path(store.data_dir()), ec);
   return json{{"sent_at", format_rfc3339_vn(store.clock().now())},
               {"agent_version", agent_version},
               {"schema_version", s["schema_version"]},

@@ -4,6 +4,7 @@
 
 #include "reference/reference.hpp"
 #include "common/sqlite.hpp"
+#include "common/files.hpp"
 
 namespace motcua::agent {
 
@@ -38,7 +39,7 @@ Result<InitResult> init_office(const InitRequest& request, const Clock& clock) {
     if (u.code == unit->code) u.agency_id = unit->agency_id;
   }
 
-  if (std::filesystem::exists(Store::database_path(request.data_dir))) {
+  if (std::filesystem::exists(utf8_path(Store::database_path(request.data_dir)))) {
     MOTCUA_ASSIGN_OR_RETURN(Store existing, Store::open(request.data_dir, false, clock));
     MOTCUA_ASSIGN_OR_RETURN(auto set_up, existing.get_meta("unit"));
     if (set_up) {
@@ -56,13 +57,13 @@ Result<InitResult> init_office(const InitRequest& request, const Clock& clock) {
   MOTCUA_ASSIGN_OR_RETURN(auto catalog_version, current_catalog_version(db));
   MOTCUA_ASSIGN_OR_RETURN(CatalogPublication catalog, catalog_delta(db, *procedures, next_version(catalog_version, 0)));
   catalog.published_at = clock.now();
-  catalog.source = std::filesystem::path(request.catalog_path).filename().string();
+  catalog.source = path_utf8(utf8_path(request.catalog_path).filename());
   update.catalog = std::move(catalog);
   CalendarPublication calendar;
   MOTCUA_ASSIGN_OR_RETURN(auto cal_version, current_calendar_version(db));
   calendar.version = next_version(cal_version, 0);
   calendar.published_at = clock.now();
-  calendar.source = std::filesystem::path(request.calendar_path).filename().string();
+  calendar.source = path_utf8(utf8_path(request.calendar_path).filename());
   calendar.days = std::move(*days);
   update.calendar = std::move(calendar);
   MOTCUA_TRY(apply_reference_update(db, update));

@@ -8,29 +8,30 @@
 #include "facts/dossier_store.hpp"
 #include "schema/migrate.hpp"
 #include "schema/tables.hpp"
+#include "common/files.hpp"
 
 namespace motcua::agent {
 
 namespace fs = std::filesystem;
 
-std::string Store::database_path(const std::string& data_dir) { return (fs::path(data_dir) / "agent.db").string(); }
+std::string Store::database_path(const std::string& data_dir) { return path_utf8(utf8_path(data_dir) / "agent.db"); }
 
 Result<Store> Store::open(const std::string& data_dir, bool create, const Clock& clock) {
   if (data_dir.empty()) return fail(Error::invalid_input("no data directory given", "pass --data DIR"));
   const std::string path = database_path(data_dir);
   std::error_code ec;
-  if (!fs::exists(path, ec)) {
+  if (!fs::exists(utf8_path(path), ec)) {
     if (!create) {
       return fail(Error::failed_precondition("no motcua office database in " + data_dir,
                                              "set the office up first: motcua-agent init --data " + data_dir +
                                                  " --unit CODE --catalog FILE --calendar FILE"));
     }
-    fs::create_directories(data_dir, ec);
+    fs::create_directories(utf8_path(data_dir), ec);
     if (ec) return fail(Error::io("cannot create data directory " + data_dir + ": " + ec.message(),
                                   "choose a directory you can write to"));
-  } else if (fs::is_directory(path, ec)) {
+  } else if (fs::is_directory(utf8_path(path), ec)) {
     return fail(Error::invalid_input(path + " is a directory", "remove it or choose another --data directory"));
-  } else if (!create && fs::file_size(path, ec) == 0 && !ec) {
+  } else if (!create && fs::file_size(utf8_path(path), ec) == 0 && !ec) {
     // An empty file is not an office: never turn it into one behind a read-only command's back.
     return fail(Error::failed_precondition(path + " is empty: no office is set up in " + data_dir,
                                            "set the office up first: motcua-agent init --data " + data_dir +

@@ -23,6 +23,7 @@
 #include "sync-protocol/envelope.hpp"
 #include "sync-protocol/keys.hpp"
 #include "sync-protocol/protocol_error.hpp"
+#include "common/files.hpp"
 
 namespace motcua::agent {
 
@@ -284,7 +285,7 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
   // Nothing is created before the hub accepts the code: a refused enrollment leaves the disk as it was.
   std::optional<std::string> existing_unit;
   int64_t next_seq = 1;  // the outbox sequence the new identity's first batch starts at
-  if (fs::exists(Store::database_path(request.data_dir))) {
+  if (fs::exists(utf8_path(Store::database_path(request.data_dir)))) {
     MOTCUA_ASSIGN_OR_RETURN(Store existing, Store::open(request.data_dir, false, clock));
     MOTCUA_ASSIGN_OR_RETURN(existing_unit, existing.get_meta("unit"));
     MOTCUA_ASSIGN_OR_RETURN(auto first_pending,
@@ -338,7 +339,7 @@ Result<EnrollResult> enroll(const EnrollRequest& request, const Clock& clock) {
   } else {
     // A plain http:// (loopback) hub: a CA pinned for an earlier hub no longer applies.
     std::error_code ignored;
-    fs::remove(hub_ca_path(request.data_dir), ignored);
+    fs::remove(utf8_path(hub_ca_path(request.data_dir)), ignored);
   }
   MOTCUA_ASSIGN_OR_RETURN(auto tx, sql::Transaction::begin_immediate(store.db()));
   ReferenceUpdate units;

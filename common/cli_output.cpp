@@ -5,12 +5,13 @@
 #include <exception>
 #include <iostream>
 
+#include "common/platform.hpp"
+
 namespace motcua::cli {
 
 std::string default_actor() {
   for (const char* var : {"MOTCUA_ACTOR", "USER", "USERNAME"}) {
-    const char* v = std::getenv(var);
-    if (v && *v) return v;
+    if (auto v = environment_variable(var)) return *v;
   }
   return "unknown";
 }
@@ -64,8 +65,17 @@ void add_common_options(CLI::App* app, CommonOptions& options, const std::string
   app->add_flag("--json", options.json, "Machine-readable output on stdout; errors as JSON on stderr");
 }
 
-int run_commands(CLI::App& app, const std::vector<Command>& commands, const std::string& program, int argc,
-                 char** argv) {
+int run_commands(CLI::App& app, const std::vector<Command>& commands, const std::string& program, int raw_argc,
+                 char** raw_argv) {
+  use_utf8_console();
+  // Arguments in UTF-8 on every platform (file paths and names with Vietnamese letters).
+  std::vector<std::string> args = utf8_arguments(raw_argc, raw_argv);
+  std::vector<char*> arg_pointers;
+  arg_pointers.reserve(args.size() + 1);
+  for (auto& a : args) arg_pointers.push_back(a.data());
+  arg_pointers.push_back(nullptr);
+  const int argc = static_cast<int>(args.size());
+  char** argv = arg_pointers.data();
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) json = true;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/text.hpp"
+#include "common/files.hpp"
 
 namespace motcua::domain {
 
@@ -160,7 +161,7 @@ Result<CsvTable> parse_csv(std::string_view text) {
 }
 
 Result<CsvTable> read_csv_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(utf8_path(path), std::ios::binary);
   if (!in) {
     return fail(Error::io("cannot open CSV file " + path, "check that the file exists and can be read"));
   }

@@ -1,5 +1,6 @@
 // motcua-agent run --data DIR [--feed-interval SECONDS] [--ui ADDRESS:PORT|off]
-// Keeps the office in step with the hub until SIGINT or SIGTERM (`service` shares this loop):
+// Keeps the office in step with the hub until SIGINT or SIGTERM (Ctrl+C or closing the console on
+// Windows; `service` shares this loop and stops it on the service manager's STOP and SHUTDOWN):
 // uploads changes as they are made, polls the feed, retries with backoff when the link is down.
 // Also serves the clerk web UI (agent/web/web_ui.hpp), on 127.0.0.1:8480 unless the ui_listen
 // setting or --ui says otherwise.

@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "agent/platform.hpp"
+#include "agent/store.hpp"
+#include "common/files.hpp"
+#include "common/time.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace motcua;
@@ -27,4 +32,17 @@ TEST_CASE("a hub lock in a directory that does not exist is an I/O error naming 
   REQUIRE_FALSE(lock);
   CHECK(lock.error().code == ErrorCode::kIo);
   CHECK(lock.error().message.find("missing/hub.lock") != std::string::npos);
+}
+
+TEST_CASE("a hub lock and an office in a directory named in Vietnamese work like any other", "[agent][lock]") {
+  test::TempDir dir;
+  const std::string office = dir.str() + "/Xã Đông Hưng";
+  auto lock = agent::FileLock::acquire(office + "/hub.lock", 0);
+  REQUIRE_FALSE(lock);  // the directory does not exist yet
+  ManualClock clock(Instant{});
+  auto store = agent::Store::open(office, true, clock);
+  REQUIRE(store);
+  CHECK(std::filesystem::exists(utf8_path(office) / "agent.db"));
+  auto relock = agent::FileLock::acquire(office + "/hub.lock", 0);
+  CHECK(relock);
 }

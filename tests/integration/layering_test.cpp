@@ -53,3 +53,13 @@ TEST_CASE("portable code never includes POSIX-only headers outside platform file
     if (!platform_file) CHECK_FALSE(std::regex_search(text, posix));
   }
 }
+
+TEST_CASE("portable code never includes Windows-only headers outside platform files", "[layering]") {
+  const std::regex windows(R"(#\s*include\s*<(windows|winsock2|ws2tcpip|aclapi|sddl|shellapi|io|direct|process)\.h>)",
+                           std::regex::icase);
+  for (const auto& [path, text] : sources()) {
+    INFO(path);
+    const bool platform_file = path.find("platform_win32") != std::string::npos;
+    if (!platform_file) CHECK_FALSE(std::regex_search(text, windows));
+  }
+}

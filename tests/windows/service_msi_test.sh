@@ -12,6 +12,10 @@
 # prints what failed (and the service's log) and exits 1. Every wait is bounded.
 set -uo pipefail
 agent_exe=$1 hub=$2 src=$3 work=$4
+if [ ! -x "$hub" ]; then
+  echo "SKIP: no Linux motcua-hub to enroll with: configure the Windows build with -DMOTCUA_LINUX_HUB=path/to/build/hub/motcua-hub (scripts/test-windows.sh does)"
+  exit 77
+fi
 
 fail() {
   echo "FAIL: $*" >&2

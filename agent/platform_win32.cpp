@@ -1,35 +1,107 @@
-// The Windows service bindings of agent/service.hpp: the Service Control Manager's dispatcher,
-// ServiceMain and the control handler around a ServiceHost; recovery actions; the data directory's
-// ACL; the log file.
+// The Windows side of agent/platform.hpp, and the Windows service bindings of agent/service.hpp
+// (the Service Control Manager's dispatcher, ServiceMain and the control handler around a
+// ServiceHost; recovery actions; the data directory's access list; the log file).
+#include <winsock2.h>
 #include <windows.h>
 
 #include <aclapi.h>
 #include <sddl.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 
+#include "agent/platform.hpp"
 #include "agent/service.hpp"
+#include "common/files.hpp"
 
 namespace motcua::agent {
+
+namespace {
+std::string windows_error(DWORD code) { return std::system_category().message(static_cast<int>(code)); }
+}  // namespace
+
+Result<FileLock> FileLock::acquire(const std::string& path, int wait_ms) {
+  // Wide-character API: the data directory may have Vietnamese letters in its name. Every sharing
+  // mode is allowed, as with flock: only the byte-range lock below excludes another holder.
+  const HANDLE file = CreateFileW(utf8_path(path).c_str(), GENERIC_READ | GENERIC_WRITE,
+                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_ALWAYS,
+                                  FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (file == INVALID_HANDLE_VALUE) {
+    return fail(Error::io("cannot open the lock file " + path + ": " + windows_error(GetLastError()),
+                          "check that the data directory exists and is writable by this account"));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  for (;;) {
+    OVERLAPPED whole_file{};
+    // The whole file's range; Windows releases the lock when the handle closes or the process dies.
+    if (LockFileEx(file, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &whole_file)) {
+      break;
+    }
+    const DWORD code = GetLastError();
+    if (code != ERROR_LOCK_VIOLATION && code != ERROR_IO_PENDING) {
+      CloseHandle(file);
+      return fail(Error::io("cannot lock " + path + ": " + windows_error(code)));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      CloseHandle(file);
+      return fail(Error::unavailable("another motcua-agent process is talking to the hub for this office",
+                                     "wait for it to finish (the service syncs on its own), then retry"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // bounded by the deadline above
+  }
+  return FileLock(reinterpret_cast<intptr_t>(file));
+}
+
+FileLock::FileLock(FileLock&& other) noexcept : m_handle(other.m_handle) { other.m_handle = -1; }
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (m_handle != -1) CloseHandle(reinterpret_cast<HANDLE>(m_handle));
+    m_handle = other.m_handle;
+    other.m_handle = -1;
+  }
+  return *this;
+}
+
+FileLock::~FileLock() {
+  if (m_handle != -1) CloseHandle(reinterpret_cast<HANDLE>(m_handle));  // closing releases the lock
+}
+
+void set_exclusive_listen_options(intptr_t socket) {
+  // SO_EXCLUSIVEADDRUSE alone: on Windows SO_REUSEADDR would let another process bind the same port
+  // and take over its connections, and the two options cannot be combined. The price: a restart can
+  // find the port busy while the previous run's accepted connections are in TIME_WAIT.
+  BOOL yes = TRUE;
+  ::setsockopt(static_cast<SOCKET>(socket), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&yes),
+               sizeof yes);
+}
+
+std::optional<std::string> system_installer_value(const std::string& key) {
+  // The 64-bit view, where the x64 MSI writes; a string of at most 4 KiB.
+  wchar_t value[2048];
+  DWORD bytes = sizeof value;
+  const LSTATUS rc = RegGetValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\motcua\\agent", utf8_path(key).wstring().c_str(),
+                                  RRF_RT_REG_SZ | RRF_SUBKEY_WOW6464KEY, nullptr, value, &bytes);
+  if (rc != ERROR_SUCCESS) return std::nullopt;
+  std::string text = path_utf8(std::filesystem::path(std::wstring(value)));
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return std::nullopt;
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// --- the Windows service (agent/service.hpp) ----------------------------------------------------
 
 static_assert(SERVICE_CONTROL_STOP == 1 && SERVICE_CONTROL_INTERROGATE == 4 && SERVICE_CONTROL_SHUTDOWN == 5 &&
                   SERVICE_CONTROL_PRESHUTDOWN == 15,
               "service_control_from_code's numbers are the SDK's");
 
 namespace {
-
-std::wstring widen(const std::string& utf8) {
-  if (utf8.empty()) return {};
-  const int n = MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
-  std::wstring out(static_cast<size_t>(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), out.data(), n);
-  return out;
-}
 
 Error win32_error(const std::string& what, DWORD code, const std::string& hint = {}) {
   wchar_t* text = nullptr;
@@ -117,7 +189,7 @@ void WINAPI service_main(DWORD, LPWSTR*) {
 }  // namespace
 
 Result<int> run_under_service_manager(const std::string& name, const OfficeBody& office) {
-  g_running.name = widen(name);
+  g_running.name = utf8_path(name).wstring();
   g_running.office = &office;
   SERVICE_TABLE_ENTRYW table[] = {{g_running.name.data(), service_main}, {nullptr, nullptr}};
   // Blocks until the service has stopped.
@@ -136,7 +208,7 @@ Result<int> run_under_service_manager(const std::string& name, const OfficeBody&
 Status set_service_recovery(const std::string& name) {
   ScHandle manager(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
   if (!manager.h) return fail(win32_error("cannot open the Service Control Manager", GetLastError()));
-  ScHandle service(OpenServiceW(manager.h, widen(name).c_str(), SERVICE_CHANGE_CONFIG | SERVICE_START));
+  ScHandle service(OpenServiceW(manager.h, utf8_path(name).wstring().c_str(), SERVICE_CHANGE_CONFIG | SERVICE_START));
   if (!service.h) return fail(win32_error("cannot open service " + name + " to set its recovery actions", GetLastError()));
   SC_ACTION actions[3] = {{SC_ACTION_RESTART, 60 * 1000}, {SC_ACTION_RESTART, 60 * 1000}, {SC_ACTION_RESTART, 5 * 60 * 1000}};
   SERVICE_FAILURE_ACTIONSW failure{};
@@ -157,7 +229,7 @@ Status set_service_recovery(const std::string& name) {
 
 Status restrict_to_service_and_admins(const std::string& dir) {
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::u8path(dir), ec);
+  std::filesystem::create_directories(utf8_path(dir), ec);
   if (ec) return fail(Error::io("cannot create " + dir + ": " + ec.message(), "check the disk and the path"));
   // Protected (P: nothing inherited from above), inherited by everything below (OICI): full control
   // for SYSTEM (the service's account) and the Administrators group, nobody else.
@@ -169,7 +241,7 @@ Status restrict_to_service_and_admins(const std::string& dir) {
   BOOL present = FALSE, defaulted = FALSE;
   PACL dacl = nullptr;
   GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-  std::wstring path = widen(dir);
+  std::wstring path = utf8_path(dir).wstring();
   const DWORD rc = SetNamedSecurityInfoW(path.data(), SE_FILE_OBJECT,
                                          DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, nullptr,
                                          nullptr, dacl, nullptr);
@@ -180,17 +252,17 @@ Status restrict_to_service_and_admins(const std::string& dir) {
 
 Status log_to_file(const std::string& data_dir) {
   namespace fs = std::filesystem;
-  const fs::path logs = fs::u8path(data_dir) / "logs";
+  const fs::path logs = utf8_path(data_dir) / "logs";
   std::error_code ec;
   fs::create_directories(logs, ec);
-  if (ec) return fail(Error::io("cannot create " + logs.u8string() + ": " + ec.message(), "check the disk"));
+  if (ec) return fail(Error::io("cannot create " + path_utf8(logs) + ": " + ec.message(), "check the disk"));
   const fs::path log = logs / "agent.log";
   constexpr uintmax_t kKeep = 10u * 1024 * 1024;
   if (fs::exists(log, ec) && fs::file_size(log, ec) > kKeep) {
     fs::rename(log, logs / "agent.log.1", ec);  // replaces the older one
   }
   if (!_wfreopen(log.wstring().c_str(), L"a", stderr)) {
-    return fail(Error::io("cannot open " + log.u8string() + " for the agent's log", "check the disk and its permissions"));
+    return fail(Error::io("cannot open " + path_utf8(log) + " for the agent's log", "check the disk and its permissions"));
   }
   std::setvbuf(stderr, nullptr, _IONBF, 0);  // every line on disk at once: a crash loses nothing
   return ok();
