@@ -5,6 +5,8 @@
 #include <windows.h>
 
 #include <aclapi.h>
+#include <fcntl.h>
+#include <io.h>
 #include <sddl.h>
 
 #include <chrono>
@@ -261,9 +263,25 @@ Status log_to_file(const std::string& data_dir) {
   if (fs::exists(log, ec) && fs::file_size(log, ec) > kKeep) {
     fs::rename(log, logs / "agent.log.1", ec);  // replaces the older one
   }
-  if (!_wfreopen(log.wstring().c_str(), L"a", stderr)) {
-    return fail(Error::io("cannot open " + path_utf8(log) + " for the agent's log", "check the disk and its permissions"));
+  // A service starts without standard handles, so stderr cannot simply be reopened: the file
+  // becomes descriptor 2 (and the process's standard error handle), and the stream is pointed at it.
+  const HANDLE file = CreateFileW(log.wstring().c_str(), FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                  nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (file == INVALID_HANDLE_VALUE) {
+    return fail(Error::io("cannot open " + path_utf8(log) + " for the agent's log: " + windows_error(GetLastError()),
+                          "check the disk and its permissions"));
   }
+  const int fd = _open_osfhandle(reinterpret_cast<intptr_t>(file), _O_APPEND | _O_TEXT);
+  if (fd < 0 || _dup2(fd, 2) != 0) {
+    if (fd >= 0) _close(fd); else CloseHandle(file);
+    return fail(Error::io("cannot send the agent's log to " + path_utf8(log), "check the disk and its permissions"));
+  }
+  _close(fd);
+  SetStdHandle(STD_ERROR_HANDLE, reinterpret_cast<HANDLE>(_get_osfhandle(2)));
+  // msvcrt leaves the stderr stream of a process started without standard handles on descriptor -2
+  // (and freopen refuses such a stream): point it at descriptor 2, and clear the error it recorded.
+  stderr->_file = 2;
+  clearerr(stderr);
   std::setvbuf(stderr, nullptr, _IONBF, 0);  // every line on disk at once: a crash loses nothing
   return ok();
 }

@@ -57,8 +57,9 @@ step "two MSIs of the same program: version 0.1.0 and an upgrade 0.1.1"
 mkdir -p "$work/stage"
 x86_64-w64-mingw32-strip -o "$work/stage/motcua-agent.exe" "$agent_exe" || fail "strip failed"
 for v in 0.1.0 0.1.1; do
-  wixl -a x64 -D Version=$v -D AgentExe="$work/stage/motcua-agent.exe" -o "$work/motcua-agent-$v.msi" \
-    "$src/packaging/windows/motcua-agent.wxs" 2>"$work/wixl-$v.log" || { cat "$work/wixl-$v.log" >&2; fail "wixl failed"; }
+  # wixl resolves File/@Source against its working directory.
+  (cd "$work/stage" && wixl -a x64 -D Version=$v -D AgentExe=motcua-agent.exe -o "$work/motcua-agent-$v.msi" \
+    "$src/packaging/windows/motcua-agent.wxs" 2>"$work/wixl-$v.log") || { cat "$work/wixl-$v.log" >&2; fail "wixl failed"; }
 done
 
 step "a real hub on loopback, with the catalogue and calendar, and a one-time code for Phố Hiến (11953)"
