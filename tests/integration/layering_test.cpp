@@ -49,7 +49,9 @@ TEST_CASE("portable code never includes POSIX-only headers outside platform file
   const std::regex posix(R"(#\s*include\s*<(unistd|signal|pthread|fcntl|poll|sys/[a-z_]+|netinet/[a-z_]+|arpa/[a-z_]+)\.h>)");
   for (const auto& [path, text] : sources()) {
     INFO(path);
-    const bool platform_file = path.find("platform_posix") != std::string::npos;
+    // A platform file includes what its system needs (the Windows one takes <fcntl.h> for _O_APPEND).
+    const bool platform_file =
+        path.find("platform_posix") != std::string::npos || path.find("platform_win32") != std::string::npos;
     if (!platform_file) CHECK_FALSE(std::regex_search(text, posix));
   }
 }
