@@ -29,6 +29,15 @@ ProcessResult agent_cmd(std::vector<std::string> args, const std::string& fault,
   return run_process(args, child_env(fault, now), 60000);
 }
 
+bool eventually(const std::function<bool()>& done, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
 int64_t count_rows(const std::string& db_path, const std::string& sql) {
   auto db = sql::Db::open(db_path, sql::Db::Options{false, true, 5000});
   REQUIRE(db);

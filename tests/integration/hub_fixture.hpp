@@ -3,6 +3,7 @@
 // unless an office is given a clock of its own (a PC whose clock is wrong).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -31,6 +32,9 @@ std::set<std::string> fact_ids(const std::string& db_path, const std::string& ta
 
 // A value of the meta table of an agent or hub database ("" when absent), read without writing.
 std::string read_meta(const std::string& db_path, const std::string& key);
+
+// Polls `done` every 50 ms for at most `timeout_ms`; true when it held (bounded: never a fixed sleep).
+bool eventually(const std::function<bool()>& done, int timeout_ms);
 
 // The sample catalogue (data/tthc-commune-sample.csv) written to DIR/<name> with `edits` applied:
 // in the line of each procedure code, `from` replaced by `to` (the test stops if `from` is absent);

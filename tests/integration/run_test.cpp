@@ -19,16 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-// Polls `done` every 50 ms for at most `timeout_ms`; true when it held.
-bool eventually(const std::function<bool()>& done, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
 json office_status(const Office& office) {
   auto r = agent_cmd({"status", "--data", office.data(), "--json"});
   INFO(describe(r));

@@ -21,15 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-bool eventually(const std::function<bool()>& done, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
 // The installer's defaults file with `lines`, and the environment that points the agent at it.
 std::map<std::string, std::string> installer_env(const TempDir& dir, const std::string& lines) {
   const std::string path = dir.file("agent.conf");
