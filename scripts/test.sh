@@ -8,5 +8,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/install-e2e.sh"
 "$here/scripts/build.sh" -DMOTCUA_REQUIRE_E2E=ON
 cd "$here/build"
-ctest --output-on-failure -j2 --timeout 300
+status=0
+ctest --output-on-failure -j2 --timeout 300 || status=$?
+if [ "$status" -ne 0 ]; then
+  # The reasons again, at the end of the log where they are easy to find.
+  "$here/scripts/failed-tests.sh" "$here/build" 40
+  exit "$status"
+fi
 "$here/scripts/fuzz.sh" 30

@@ -132,6 +132,62 @@ export class Service {
   lastLines(n = 15) { return this.text.split('\n').slice(-n).join('\n'); }
 }
 
+// The office's provincial link: a TCP relay on a loopback port of its own to the hub's port, which
+// the test cuts and restores. While cut it resets every connection, open or new, as a dead line
+// does; its port stays bound throughout, so the office finds it again when the link comes back
+// (stopping and restarting the hub would need the same port free again, which a concurrent test's
+// connection can take meanwhile). close() ends it for good.
+export class Link {
+  constructor(targetPort) {
+    this.targetPort = targetPort;
+    this.up = true;
+    this.sockets = new Set();
+    this.resets = 0;
+    this.server = net.createServer((client) => this.#accept(client));
+  }
+
+  async listen() {
+    await new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, HOST, resolve);
+    });
+    return this.server.address().port;
+  }
+
+  #track(socket) {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => {});  // a reset on either side ends the pair; nothing to report
+  }
+
+  #accept(client) {
+    this.#track(client);
+    if (!this.up) {
+      this.resets++;
+      client.resetAndDestroy();
+      return;
+    }
+    const hub = net.connect(this.targetPort, HOST);
+    this.#track(hub);
+    client.pipe(hub);
+    hub.pipe(client);
+    client.on('close', () => hub.destroy());
+    hub.on('close', () => client.destroy());
+  }
+
+  cut() {
+    this.up = false;
+    for (const s of this.sockets) s.resetAndDestroy();
+  }
+
+  restore() { this.up = true; }
+
+  close() {
+    this.cut();
+    this.server.close();
+  }
+}
+
 export async function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
