@@ -6,6 +6,8 @@
 #include "agent/config.hpp"
 #include "agent/store.hpp"
 #include "agent/sync.hpp"
+#include "common/files.hpp"
+#include "common/sqlite.hpp"
 
 namespace motcua::agent {
 
@@ -142,6 +144,49 @@ Result<FirstStart> enroll_from_installer_defaults(const std::string& data_dir, c
   MOTCUA_ASSIGN_OR_RETURN(EnrollResult enrolled, enroll(request, clock));
   (void)enrolled;
   return FirstStart::kEnrolled;
+}
+
+Result<DataRemoval> remove_office_data(const std::string& data_dir, const Clock& clock) {
+  namespace fs = std::filesystem;
+  const fs::path dir = utf8_path(data_dir);
+  std::error_code ec;
+  DataRemoval out;
+  if (!fs::exists(dir, ec)) return out;
+  out.existed = true;
+  if (!fs::is_directory(dir, ec)) {
+    return fail(Error::invalid_input(data_dir + " is not a directory", "name the office's data directory"));
+  }
+  if (fs::exists(dir / "agent.db", ec)) {
+    // Closed again before anything is deleted (Windows cannot delete an open file).
+    MOTCUA_ASSIGN_OR_RETURN(Store store, Store::open(data_dir, false, clock));
+    MOTCUA_ASSIGN_OR_RETURN(auto pending,
+                            sql::query_int64(store.db(), "SELECT count(*) FROM outbox WHERE state = 'pending'"));
+    MOTCUA_ASSIGN_OR_RETURN(auto dossiers, sql::query_int64(store.db(), "SELECT count(*) FROM dossier_state"));
+    if (pending.value_or(0) > 0) {
+      return fail(Error::conflict(
+          std::to_string(*pending) + " change(s) in " + data_dir + " have not reached the hub: the data is kept",
+          "let the office sync (motcua-agent sync --data DIR) and remove it again, or delete the directory by hand "
+          "if that work may be lost"));
+    }
+    out.dossiers = dossiers.value_or(0);
+  } else {
+    // No database: only what the service writes before its first enrollment (its logs) may go.
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().filename() != "logs") {
+        return fail(Error::invalid_input(
+            data_dir + " holds " + path_utf8(it->path().filename()) + " but no agent.db: it is not an office's data "
+                                                                       "directory, so nothing was removed",
+            "name the office's data directory"));
+      }
+    }
+    if (ec) return fail(Error::io("cannot list " + data_dir + ": " + ec.message()));
+  }
+  fs::remove_all(dir, ec);
+  if (ec || fs::exists(dir)) {
+    return fail(Error::io("could not delete everything in " + data_dir + (ec ? ": " + ec.message() : std::string()),
+                          "stop the agent (and anything else using the directory) and delete it by hand"));
+  }
+  return out;
 }
 
 }  // namespace motcua::agent

@@ -105,6 +105,20 @@ enum class FirstStart {
 // code (a new code is needed).
 Result<FirstStart> enroll_from_installer_defaults(const std::string& data_dir, const Clock& clock);
 
+// What removing an office's data at uninstall found.
+struct DataRemoval {
+  bool existed = false;  // false: there was no data directory, nothing to remove
+  int64_t dossiers = 0;  // dossiers the removed database held (all of them at the hub)
+};
+
+// Deletes the office's data directory `data_dir` (the database, its logs, everything the agent
+// keeps there), for an uninstall asked to remove the data (the MSI's REMOVE_DATA=1). Changes
+// nothing and fails when removing it would lose work: kConflict while a change has not been
+// acknowledged by the hub (sync first); kInvalidInput when the directory holds files but no
+// agent.db (it is not an office's data directory); the database's own error when it cannot be read
+// (then nobody can tell what is unsent). kIo when something could not be deleted (naming it).
+Result<DataRemoval> remove_office_data(const std::string& data_dir, const Clock& clock);
+
 // Bindings to the operating system's service manager (agent/service_win32.cpp; elsewhere each
 // returns kFailedPrecondition: on Linux, systemd runs `motcua-agent run`).
 

@@ -42,6 +42,7 @@ Command add_run_command(CLI::App& root);
 Command add_config_command(CLI::App& root);
 Command add_users_command(CLI::App& root);
 Command add_service_command(CLI::App& root);
+Command add_remove_data_command(CLI::App& root);
 
 // What `run` and `service` share: the office's data directory and the loop's settings (0 / "":
 // the office's own settings).

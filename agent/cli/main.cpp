@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
       add_list_command(app),     add_status_command(app),     add_procedures_command(app),
       add_enroll_command(app),   add_sync_command(app),       add_run_command(app),
       add_config_command(app),   add_users_command(app),      add_service_command(app),
+      add_remove_data_command(app),
   };
   return run_commands(app, commands, "motcua-agent", argc, argv);
 }

@@ -669,4 +669,50 @@ TEST_CASE("status reports the office's unit, dossiers, pending changes and catal
   CHECK(s["oldest_pending_at"].is_string());
 }
 
+TEST_CASE("remove-data keeps an office whose change has not reached the hub, says why in its log, and needs --yes",
+          "[cli][agent][uninstall]") {
+  TempDir dir;
+  const std::string data = dir.file("office");
+  REQUIRE(agent(init_args(data)).exit_code == kExitOk);
+  auto received = agent({"receive", "--data", data, "--procedure", "2.001019", "--applicant", "Nguyễn Thị Hoa",
+                         "--citizen-id", kCitizen});
+  REQUIRE(received.exit_code == kExitOk);
+
+  auto unconfirmed = agent({"remove-data", "--data", data});
+  INFO(describe(unconfirmed));
+  CHECK(unconfirmed.exit_code == kExitUsage);
+  CHECK(contains(unconfirmed.err, "--yes"));
+
+  auto refused = agent({"remove-data", "--data", data, "--yes", "--json"});
+  INFO(describe(refused));
+  CHECK(refused.exit_code == kExitConflict);
+  CHECK(json_error(refused)["message"].get<std::string>().find("1 change(s)") != std::string::npos);
+  CHECK(fs::exists(fs::u8path(data + "/agent.db")));
+  CHECK(contains(read_file(data + "/logs/agent.log"), "asked to remove the office's data, refused: 1 change(s)"));
+  auto status = agent({"status", "--data", data, "--json"});
+  REQUIRE(status.exit_code == kExitOk);
+  CHECK(json::parse(status.out)["dossiers"] == 1);
+}
+
+TEST_CASE("remove-data refuses a directory that is not an office's and leaves it exactly as it was",
+          "[cli][agent][uninstall]") {
+  TempDir dir;
+  const std::string other = dir.file("documents");
+  fs::create_directories(fs::u8path(other));
+  write_file(other + "/báo cáo.txt", "someone's work");
+
+  auto refused = agent({"remove-data", "--data", other, "--yes"});
+  INFO(describe(refused));
+  CHECK(refused.exit_code == kExitInvalidInput);
+  CHECK(contains(refused.err, "no agent.db"));
+  std::vector<std::string> left;
+  for (const auto& e : fs::recursive_directory_iterator(fs::u8path(other))) left.push_back(e.path().filename().u8string());
+  CHECK(left == std::vector<std::string>{"báo cáo.txt"});
+
+  auto missing = agent({"remove-data", "--data", dir.file("never-made"), "--yes", "--json"});
+  INFO(describe(missing));
+  CHECK(missing.exit_code == kExitOk);
+  CHECK(json::parse(missing.out)["removed"] == false);
+}
+
 }  // namespace motcua::test

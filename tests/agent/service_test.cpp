@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include "agent/run.hpp"
 #include "agent/service.hpp"
+#include "common/sqlite.hpp"
 #include "tests/agent/agent_fixture.hpp"
 
 using namespace motcua;
@@ -190,4 +192,98 @@ TEST_CASE("a stop link runs its stop once, whether the request comes before or a
   detached.request();
   CHECK(stops == 2);
   CHECK(detached.requested());
+}
+
+// --- removing the office's data at uninstall (the MSI's REMOVE_DATA=1) ----------------------------
+
+namespace {
+
+// An office in DIR/office with one dossier received; `acknowledged`: the hub has acknowledged
+// every change (set as a sync would, since no hub takes part here). The store is closed on return.
+std::string office_with_one_dossier(const TempDir& dir, ManualClock& clock, bool acknowledged) {
+  const std::string data = dir.file("office");
+  init_sample_office(data, "11953", clock);
+  auto store = agent::Store::open(data, false, clock);
+  REQUIRE(store);
+  agent::ReceiveRequest req;
+  req.procedure = "2.001019";
+  req.applicant = "Nguyễn Thị Hoa";
+  req.citizen_id = "033198001234";
+  req.actor = "test-clerk";
+  REQUIRE(agent::receive(*store, req));
+  if (acknowledged) {
+    REQUIRE(store->db().exec("UPDATE outbox SET state = 'acknowledged', acked_at = 1 WHERE state = 'pending'"));
+  }
+  return data;
+}
+
+size_t files_under(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::filesystem::u8path(dir))) {
+    if (e.is_regular_file()) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("removing the office's data at uninstall deletes the directory once the hub has every change",
+          "[service][uninstall]") {
+  TempDir dir;
+  ManualClock clock(vn("2026-03-02T09:00"));
+  const std::string data = office_with_one_dossier(dir, clock, true);
+  std::filesystem::create_directories(std::filesystem::u8path(data + "/logs"));
+  write_file(data + "/logs/agent.log", "motcua-agent: running\n");
+
+  auto removed = remove_office_data(data, clock);
+  REQUIRE(removed);
+  CHECK(removed->existed);
+  CHECK(removed->dossiers == 1);
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::u8path(data)));
+
+  auto again = remove_office_data(data, clock);
+  REQUIRE(again);
+  CHECK_FALSE(again->existed);
+}
+
+TEST_CASE("removing the office's data at uninstall keeps every file while a change has not reached the hub",
+          "[service][uninstall]") {
+  TempDir dir;
+  ManualClock clock(vn("2026-03-02T09:00"));
+  const std::string data = office_with_one_dossier(dir, clock, false);
+  const size_t before = files_under(data);
+
+  auto removed = remove_office_data(data, clock);
+  REQUIRE_FALSE(removed);
+  CHECK(removed.error().code == ErrorCode::kConflict);
+  CHECK_THAT(removed.error().message, Catch::Contains("have not reached the hub"));
+  CHECK(files_under(data) == before);
+  auto store = agent::Store::open(data, false, clock);
+  REQUIRE(store);
+  auto dossiers = sql::query_int64(store->db(), "SELECT count(*) FROM dossier_state");
+  REQUIRE(dossiers);
+  CHECK(dossiers->value_or(0) == 1);
+}
+
+TEST_CASE("removing data refuses a directory that holds files but no office database, and deletes nothing",
+          "[service][uninstall]") {
+  TempDir dir;
+  ManualClock clock(vn("2026-03-02T09:00"));
+  const std::string other = dir.file("not-an-office");
+  std::filesystem::create_directories(std::filesystem::u8path(other + "/logs"));
+  write_file(other + "/report.xlsx", "someone's work");
+
+  auto removed = remove_office_data(other, clock);
+  REQUIRE_FALSE(removed);
+  CHECK(removed.error().code == ErrorCode::kInvalidInput);
+  CHECK_THAT(removed.error().message, Catch::Contains("report.xlsx"));
+  CHECK(read_file(other + "/report.xlsx") == "someone's work");
+
+  // What a service leaves before its first enrollment, its logs alone, may go.
+  std::filesystem::remove(std::filesystem::u8path(other + "/report.xlsx"));
+  write_file(other + "/logs/agent.log", "motcua-agent: enrollment attempt 1 failed\n");
+  auto logs_only = remove_office_data(other, clock);
+  REQUIRE(logs_only);
+  CHECK(logs_only->dossiers == 0);
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::u8path(other)));
 }

@@ -1,10 +1,13 @@
 #!/bin/bash
 # The office agent as installers deploy it, under Wine: the MSI installs and starts the service,
 # which enrolls itself with the installer's hub address and one-time code (a real Linux
-# `motcua-hub serve` on loopback); a clerk records a dossier through the CLI and it reaches the hub;
-# the service stops and starts again and the dossier is still there; an upgrade to a newer MSI,
-# made while the hub is down, keeps the database and the unsent change, which reaches the hub once
-# it is back; the uninstall removes the service and the program and keeps the data.
+# `motcua-hub serve` on loopback) and serves the clerk web UI on the installer's UI_LISTEN address;
+# a clerk records a dossier through the CLI and it reaches the hub; the service stops and starts
+# again and the dossier is still there; an upgrade to a newer MSI, made while the hub is down and
+# naming no property, keeps the database, the unsent change (which reaches the hub once it is back)
+# and the installer's settings; the uninstall removes the service and the program and keeps the
+# data. Then REMOVE_DATA=1: refused (everything kept) while a change is unsent, and once the hub has
+# it, the uninstall deletes the office's data.
 #
 #   service_msi_test.sh AGENT_EXE HUB_EXE SOURCE_DIR WORK_DIR
 # AGENT_EXE: the cross-built motcua-agent.exe; HUB_EXE: the Linux motcua-hub; WORK_DIR: emptied
@@ -70,6 +73,8 @@ code=$("$hub" enroll-code --data "$work/hub" --unit 11953 --json | sed -n 's/.*"
 [ -n "$code" ] || fail "no enrollment code"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
        echo $((20000 + RANDOM % 20000)))
+ui_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+          echo $((40000 + RANDOM % 20000)))
 hub_listens() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 start_hub() {
   "$hub" serve --data "$work/hub" --listen "127.0.0.1:$port" >>"$work/hub.log" 2>&1 </dev/null &
@@ -91,12 +96,19 @@ enrolled() { "$hub" agents list --data "$work/hub" --unit 11953 --json 2>/dev/nu
 
 step "silent install: msiexec /i /qn HUB_URL=... ENROLL_CODE=..."
 wine msiexec /i "$work/motcua-agent-0.1.0.msi" /qn HUB_URL="http://127.0.0.1:$port" ENROLL_CODE="$code" \
-  /l*v "$work/install-0.1.0.log" </dev/null >/dev/null 2>&1
+  UI_LISTEN="127.0.0.1:$ui_port" /l*v "$work/install-0.1.0.log" </dev/null >/dev/null 2>&1
 [ -f "$WINEPREFIX/drive_c/Program Files/motcua/motcua-agent.exe" ] || fail "the program is not installed (see $work/install-0.1.0.log)"
 eventually 60 is_running || fail "the service is not running after the install (state: $(service_state))"
 eventually 60 enrolled || fail "the service did not enroll with the installer's hub and code"
 [ -f "$unix_data/logs/agent.log" ] || fail "no log in %ProgramData%\\motcua\\logs"
 grep -q "enrolled with the installer's hub and code" "$unix_data/logs/agent.log" || fail "the log does not say it enrolled"
+ui_announced() { grep -c "clerk web UI on http://127.0.0.1:$ui_port/" "$unix_data/logs/agent.log" 2>/dev/null; }
+ui_answers() {  # GET /login answers 200
+  ( exec 3<>"/dev/tcp/127.0.0.1/$ui_port" && printf 'GET /login HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 &&
+    timeout 5 head -n 1 <&3 | grep -q ' 200' ) 2>/dev/null
+}
+eventually 30 ui_answers || fail "the clerk web UI does not answer on UI_LISTEN 127.0.0.1:$ui_port"
+[ "$(ui_announced)" -ge 1 ] || fail "the log does not name the UI_LISTEN address"
 
 step "a clerk records a dossier through the CLI; the running service sends it"
 d1=$(wine_agent receive --data "$data" --procedure 2.001019 --applicant "Nguyễn Thị Hoa" --citizen-id 033198001234 --json |
@@ -124,6 +136,9 @@ eventually 60 is_running || fail "the service is not running after the upgrade (
 wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s </dev/null 2>/dev/null | tr -d '\r' |
   grep -q "DisplayVersion.*0\.1\.1" || fail "the upgrade did not register version 0.1.1"
 wine_agent show "$d1" --data "$data" --json | grep -q '"status"' || fail "the upgrade lost dossier $d1"
+wine reg query 'HKLM\SOFTWARE\motcua\agent' /v ui_listen </dev/null 2>/dev/null | tr -d '\r' |
+  grep -q "127.0.0.1:$ui_port" || fail "the upgrade, naming no UI_LISTEN, dropped the installer's ui_listen"
+eventually 30 ui_answers || fail "after the upgrade the clerk web UI does not answer on 127.0.0.1:$ui_port"
 pending_after=$(wine_agent status --data "$data" --json | sed -n 's/.*"pending_changes": *\([0-9]*\).*/\1/p' | head -1)
 [ "${pending_after:-0}" -ge 1 ] || fail "the upgrade lost the unsent change (pending_changes=$pending_after)"
 start_hub
@@ -134,4 +149,35 @@ wine msiexec /x "$work/motcua-agent-0.1.1.msi" /qn /l*v "$work/uninstall.log" </
 [ -z "$(service_state)" ] || fail "the service is still installed (state: $(service_state))"
 [ ! -f "$WINEPREFIX/drive_c/Program Files/motcua/motcua-agent.exe" ] || fail "the program is still there"
 [ -f "$unix_data/agent.db" ] || fail "the uninstall deleted the office's database"
-echo "PASS: install, enrollment, a dossier, stop/start, upgrade with an unsent change, uninstall keeping the data"
+
+step "installed again over the kept data; a change made while the service is stopped is still unsent"
+install_again() {
+  wine msiexec /i "$work/motcua-agent-0.1.1.msi" /qn UI_LISTEN="127.0.0.1:$ui_port" /l*v "$work/install-$1.log" \
+    </dev/null >/dev/null 2>&1
+  eventually 60 is_running || fail "the service is not running after installing again (state: $(service_state))"
+}
+install_again again-1
+wine sc stop motcua-agent </dev/null >/dev/null 2>&1
+eventually 60 is_stopped || fail "the service did not stop (state: $(service_state))"
+d3=$(wine_agent receive --data "$data" --procedure 2.001019 --applicant "Lê Thị Mai" --citizen-id 033190005566 --json |
+     sed -n 's/.*"code": *"\([^"]*\)".*/\1/p' | head -1)
+[ -n "$d3" ] || fail "the third receipt failed"
+hub_holds "$d3" && fail "dossier $d3 reached the hub while the service was stopped"
+
+step "uninstall with REMOVE_DATA=1 while that change is unsent: the data is kept, and the log says why"
+wine msiexec /x "$work/motcua-agent-0.1.1.msi" /qn REMOVE_DATA=1 /l*v "$work/uninstall-refused.log" </dev/null >/dev/null 2>&1
+[ -z "$(service_state)" ] || fail "the service is still installed (state: $(service_state))"
+[ -f "$unix_data/agent.db" ] || fail "REMOVE_DATA=1 deleted an office whose change had not reached the hub"
+grep -q "asked to remove the office's data, refused: 1 change(s)" "$unix_data/logs/agent.log" ||
+  fail "the office's log does not say why its data was kept"
+
+step "installed again: the kept change reaches the hub; then REMOVE_DATA=1 deletes the office's data"
+install_again again-2
+eventually 90 hub_holds "$d3" || fail "the reinstalled service did not send the change the refusal kept"
+no_pending() { [ "$(wine_agent status --data "$data" --json | sed -n 's/.*"pending_changes": *\([0-9]*\).*/\1/p' | head -1)" = 0 ]; }
+eventually 60 no_pending || fail "changes are still pending after the hub holds $d3"
+wine msiexec /x "$work/motcua-agent-0.1.1.msi" /qn REMOVE_DATA=1 /l*v "$work/uninstall-remove.log" </dev/null >/dev/null 2>&1
+[ -z "$(service_state)" ] || fail "the service is still installed (state: $(service_state))"
+[ ! -e "$unix_data" ] || fail "REMOVE_DATA=1 left $unix_data: $(ls -R "$unix_data" | head -5)"
+hub_holds "$d1" && hub_holds "$d2" && hub_holds "$d3" || fail "the hub lacks a dossier the removed office had sent"
+echo "PASS: install with UI_LISTEN, enrollment, a dossier, stop/start, upgrade keeping an unsent change and the installer's settings, uninstall keeping the data, REMOVE_DATA refused while a change is unsent and done once the hub has it"
