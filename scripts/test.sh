@@ -1,7 +1,8 @@
 #!/bin/sh
 # README command 2: installs what is missing, builds, and runs every test (CTest; the browser tests
 # too: configuration fails rather than leave them out), then every fuzz target for 30 s
-# (scripts/fuzz.sh: its own small clang build in build-fuzz/).
+# (scripts/fuzz.sh: its own small clang build in build-fuzz/). With MOTCUA_TEST_WINDOWS=1 it then
+# runs the Windows part as well (scripts/test-windows.sh: about 20 more minutes from nothing).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/install-deps.sh"
@@ -16,3 +17,6 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 "$here/scripts/fuzz.sh" 30
+if [ "${MOTCUA_TEST_WINDOWS:-0}" = 1 ]; then
+  "$here/scripts/test-windows.sh"
+fi

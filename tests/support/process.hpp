@@ -1,4 +1,5 @@
-// Runs the real executables from tests (POSIX only: tests run on Linux). Each child gets its own
+// Runs the real executables from tests (process_posix.cpp; process_win32.cpp has run_process and
+// run_until_marker_then_sigkill for the Windows build). Each child gets its own
 // environment additions, stdout/stderr captured through pipes.
 #pragma once
 

@@ -124,13 +124,6 @@ bool run_until_marker_then_sigkill(const std::vector<std::string>& args, const s
   return seen && r.signal == SIGKILL;
 }
 
-std::string describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + " signal " + std::to_string(r.signal) + "\nstdout: " + r.out +
-         "\nstderr: " + r.err;
-}
-
-std::string agent_exe() { return MOTCUA_AGENT_EXE; }
-
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& args,
                                      const std::map<std::string, std::string>& env, const std::string& output_path)
     : m_output_path(output_path) {

@@ -94,7 +94,7 @@ is_stopped() { [ "$(service_state)" = "STOPPED" ]; }
 hub_holds() { "$hub" dossier show --data "$work/hub" "$1" --json >/dev/null 2>&1; }
 enrolled() { "$hub" agents list --data "$work/hub" --unit 11953 --json 2>/dev/null | grep -q '"active"'; }
 
-step "silent install: msiexec /i /qn HUB_URL=... ENROLL_CODE=..."
+step "silent install: msiexec /i /qn HUB_URL=... ENROLL_CODE=... UI_LISTEN=127.0.0.1:$ui_port"
 wine msiexec /i "$work/motcua-agent-0.1.0.msi" /qn HUB_URL="http://127.0.0.1:$port" ENROLL_CODE="$code" \
   UI_LISTEN="127.0.0.1:$ui_port" /l*v "$work/install-0.1.0.log" </dev/null >/dev/null 2>&1
 [ -f "$WINEPREFIX/drive_c/Program Files/motcua/motcua-agent.exe" ] || fail "the program is not installed (see $work/install-0.1.0.log)"
