@@ -43,8 +43,9 @@ std::filesystem::path memory_temp_base() {
 
 std::string source_path(const std::string& relative) { return std::string(MOTCUA_SOURCE_DIR) + "/" + relative; }
 
+// Paths are UTF-8 (u8path: on Windows a narrow path would go through the ANSI code page).
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(std::filesystem::u8path(path), std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -52,7 +53,7 @@ std::string read_file(const std::string& path) {
 }
 
 void write_file(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::ofstream out(std::filesystem::u8path(path), std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error("cannot write " + path);
   out << content;
 }
