@@ -267,20 +267,29 @@ TEST_CASE("the alert watcher logs and posts an alert when it is raised and when 
   std::ostringstream log;
   auto watcher = hub::AlertWatcher::start(w.hub_dir, w.clock, log);
   REQUIRE(watcher);
-  // The first check runs at start, on the watcher's thread: nothing to report yet.
+  // The watcher's own first check runs on its thread at start, and a loaded machine may delay it
+  // past any step below. Whichever check sees a change first reports it; the alert must be posted
+  // once when raised and once when cleared.
+  const auto posted_count = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return posted.size();
+  };
   auto first = (*watcher)->check_now();
   REQUIRE(first);
   CHECK(*first == 0);
+  CHECK(posted_count() == 0);
 
   w.clock.advance_ms(6 * kMsPerHour);  // 21:00: 2 h 5 min of working time since the last sync
   REQUIRE(w.store->set_meta("alert_red_after", "2wh"));
   auto raised = (*watcher)->check_now();
   REQUIRE(raised);
-  CHECK(*raised == 1);
+  CHECK(*raised <= 1);
+  CHECK(posted_count() == 1);
   w.report(agent, w.clock.now(), w.clock.now(), 0, 0);
   auto cleared = (*watcher)->check_now();
   REQUIRE(cleared);
-  CHECK(*cleared == 1);
+  CHECK(*cleared <= 1);
+  CHECK(posted_count() == 2);
   (*watcher)->stop();
   receiver.stop();
   serving.join();
