@@ -65,7 +65,9 @@ function childEnv() {
 // Runs a command to completion (bounded); resolves with stdout, rejects with its stderr.
 export function runCommand(exe, args, { input = null, timeoutMs = 30_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    // No input: the child's stdin is /dev/null. With input, a child that exits without reading it
+    // (a refusal) closes the pipe first; that EPIPE is not the test's concern, its exit code is.
+    const child = spawn(exe, args, { env: childEnv(), stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -80,7 +82,10 @@ export function runCommand(exe, args, { input = null, timeoutMs = 30_000 } = {})
       if (code === 0) resolve(stdout);
       else reject(new Error(`'${shown}' failed (exit ${code ?? signal}):\n${stderr}${stdout}`));
     });
-    child.stdin.end(input ?? '');
+    if (input !== null) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    }
   });
 }
 
