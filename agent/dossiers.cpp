@@ -352,8 +352,13 @@ Result<json> office_status(Store& store) {
   MOTCUA_ASSIGN_OR_RETURN(auto dossiers, sql::query_int64(db, "SELECT count(*) FROM dossier_state"));
   MOTCUA_ASSIGN_OR_RETURN(auto pending, sql::query_int64(db, "SELECT count(*) FROM outbox WHERE state = 'pending'"));
   MOTCUA_ASSIGN_OR_RETURN(auto conflicts, sql::query_int64(db, "SELECT count(*) FROM dossier_conflict"));
-  MOTCUA_ASSIGN_OR_RETURN(auto held_elsewhere, sql::query_int64(db,
-      "SELECT count(*) FROM dossier_state WHERE holder_unit <> (SELECT value FROM meta WHERE key = 'unit')"));
+  // "< or >" rather than "<>": SQLite reads two ranges of the holder index (agent schema 6), the few
+  // dossiers handed over, instead of every entry.
+  MOTCUA_ASSIGN_OR_RETURN(sql::Stmt elsewhere, db.prepare(
+      "SELECT count(*) FROM dossier_state WHERE holder_unit < ?1 OR holder_unit > ?1"));
+  elsewhere.bind(1, unit_code);
+  MOTCUA_ASSIGN_OR_RETURN(bool elsewhere_row, elsewhere.step());
+  const int64_t held_elsewhere = elsewhere_row ? elsewhere.int64(0) : 0;
   MOTCUA_ASSIGN_OR_RETURN(auto oldest, sql::query_int64(db, "SELECT min(created_at) FROM outbox WHERE state = 'pending'"));
   MOTCUA_ASSIGN_OR_RETURN(auto procedures, sql::query_int64(db,
       "SELECT count(*) FROM procedure p WHERE version = (SELECT max(version) FROM procedure q WHERE q.key = p.key) "
@@ -406,7 +411,7 @@ Result<json> office_status(Store& store) {
               {"pending_changes", pending.value_or(0)},
               // facts of this office's dossiers that lost inside the fold (docs/CONFLICTS.md)
               {"conflicts", conflicts.value_or(0)},
-              {"dossiers_held_elsewhere", held_elsewhere.value_or(0)},
+              {"dossiers_held_elsewhere", held_elsewhere},
               {"oldest_pending_at", opt_instant(oldest)},
               {"catalog_version", catalog_version ? json(*catalog_version) : json(nullptr)},
               {"procedures", procedures.value_or(0)},

@@ -41,4 +41,8 @@ void set_exclusive_listen_options(intptr_t socket);
 // agent/config.hpp).
 std::optional<std::string> system_installer_value(const std::string& key);
 
+// Hands memory the process freed back to the operating system (glibc's malloc_trim; the process
+// heap's HeapCompact on Windows), so an idle agent does not keep the peak of its last sync or page.
+void return_free_memory();
+
 }  // namespace motcua::agent

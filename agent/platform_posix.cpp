@@ -1,4 +1,7 @@
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -78,5 +81,11 @@ Status restrict_to_service_and_admins(const std::string&) {
 }
 
 Status log_to_file(const std::string&) { return fail(no_service_manager("logging to a file")); }
+
+void return_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 }  // namespace motcua::agent

@@ -286,4 +286,6 @@ Status log_to_file(const std::string& data_dir) {
   return ok();
 }
 
+void return_free_memory() { HeapCompact(GetProcessHeap(), 0); }
+
 }  // namespace motcua::agent

@@ -142,4 +142,16 @@ Status Store::write_captured(const std::function<Status(sql::Db&)>& body) {
   return ok();
 }
 
+Result<int> Store::checkpoint_if_due() {
+  const int64_t now = m_clock.now().ms;
+  if (m_last_checkpoint_ms && now - *m_last_checkpoint_ms < kCheckpointIntervalMs && now >= *m_last_checkpoint_ms) {
+    return 0;
+  }
+  m_last_checkpoint_ms = now;
+  int log_frames = 0, copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(m_db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+  if (rc != SQLITE_OK) return fail(sql::error_from_sqlite(rc, m_db.get(), "checkpointing the write-ahead log"));
+  return copied;
+}
+
 }  // namespace motcua::agent

@@ -13,15 +13,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "agent/sync.hpp"
 #include "common/files.hpp"
-#include "domain/csv.hpp"
 #include "bench/bench_support.hpp"
+#include "bench/generated_catalog.hpp"
 #include "hub/enrollment.hpp"
 #include "hub/hub_store.hpp"
 #include "hub/publish.hpp"
@@ -42,34 +40,6 @@ void write_text(const fs::path& path, const std::string& text) {
     std::fprintf(stderr, "motcua-bench-feed: cannot write %s\n", path.string().c_str());
     std::exit(1);
   }
-}
-
-// N procedures in the sample's CSV format, keys 9.NNNNNN. Names, fields and bodies come from the
-// sample catalogue; the notes are 60 words drawn (fixed seed) from the sample's own vocabulary, so
-// entries differ from each other about as much as real ones and compression is not flattered. The
-// procedures whose index is a multiple of `every` (when every > 0) get a longer time limit.
-std::string generated_catalog(const std::vector<std::vector<std::string>>& sample_rows,
-                              const std::vector<std::string>& words, int n, int every) {
-  std::mt19937 rng(20260302);
-  auto quoted = [](const std::string& cell) {
-    std::string q = "\"";
-    for (char c : cell) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
-  std::string csv = "ma_tthc,ten_tthc,linh_vuc,co_quan_thuc_hien,thoi_han_giai_quyet,phi_le_phi,ghi_chu,source\n";
-  for (int i = 0; i < n; ++i) {
-    const auto& t = sample_rows[static_cast<size_t>(i) % sample_rows.size()];
-    char code[16];
-    std::snprintf(code, sizeof code, "9.%06d", i);
-    std::string notes;
-    for (int w = 0; w < 60; ++w) notes += (w ? " " : "") + words[rng() % words.size()];
-    const bool changed = every > 0 && i % every == 0;
-    csv += std::string(code) + "," + quoted(t[1] + " (" + words[rng() % words.size()] + " " + std::to_string(i) + ")") +
-           "," + quoted(t[2]) + "," + quoted(t[3]) + "," +
-           (changed ? "Không quá 07 ngày làm việc" : "Không quá 05 ngày làm việc") + "," + quoted(t[5]) + "," +
-           quoted(notes) + ",bench\n";
-  }
-  return csv;
 }
 
 struct Pull {
@@ -161,22 +131,12 @@ int main(int argc, char** argv) {
   const Pull one_pull = sync_once(store);
 
   // 4. A province-size catalogue, then 5 % of it changed.
-  const auto table = must(domain::read_csv_file(sample), "read sample");
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> words;
-  for (const auto& row : table.rows) {
-    if (row.size() < 8) continue;
-    rows.push_back(row);
-    for (int c : {1, 2, 3, 5, 6}) {
-      std::istringstream in(row[static_cast<size_t>(c)]);
-      for (std::string w; in >> w;) words.push_back(w);
-    }
-  }
-  write_text(dir / "large.csv", generated_catalog(rows, words, procedures, 0));
+  const auto vocabulary = must(bench::read_catalog_vocabulary(sample), "read sample");
+  write_text(dir / "large.csv", bench::generated_catalog(vocabulary, procedures, 0));
   clock.advance_ms(kMsPerSecond);
   const auto large = must(hub::publish_catalog(publisher, (dir / "large.csv").string()), "publish large");
   const Pull large_pull = sync_once(store);
-  write_text(dir / "large-5pc.csv", generated_catalog(rows, words, procedures, 20));
+  write_text(dir / "large-5pc.csv", bench::generated_catalog(vocabulary, procedures, 20));
   clock.advance_ms(kMsPerSecond);
   const auto five = must(hub::publish_catalog(publisher, (dir / "large-5pc.csv").string()), "publish 5 %");
   const Pull five_pull = sync_once(store);

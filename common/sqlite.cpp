@@ -40,8 +40,39 @@ Result<Db> Db::open(const std::string& path, Options options) {
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   Db db;
   db.m_conn = std::move(conn);
+  db.m_cache = std::make_shared<StmtCache>();
   db.m_path = path;
   return db;
+}
+
+StmtCache::~StmtCache() {
+  for (auto& [sql, stmt] : m_idle) sqlite3_finalize(stmt);
+}
+
+StmtHandle StmtCache::take(const std::string& sql) {
+  for (size_t i = m_idle.size(); i-- > 0;) {
+    if (m_idle[i].first == sql) {
+      sqlite3_stmt* stmt = m_idle[i].second;
+      m_idle.erase(m_idle.begin() + static_cast<std::ptrdiff_t>(i));
+      return StmtHandle(stmt);
+    }
+  }
+  return StmtHandle();
+}
+
+void StmtCache::put(const std::string& sql, StmtHandle stmt) {
+  if (!stmt) return;
+  sqlite3_reset(stmt.get());
+  sqlite3_clear_bindings(stmt.get());
+  if (m_idle.size() >= kMaxIdle) {
+    sqlite3_finalize(m_idle.front().second);  // the one idle longest
+    m_idle.erase(m_idle.begin());
+  }
+  m_idle.emplace_back(sql, stmt.release());
+}
+
+Stmt::~Stmt() {
+  if (m_cache && m_stmt) m_cache->put(m_sql, std::move(m_stmt));
 }
 
 Status Db::exec(std::string_view sql) {
@@ -54,11 +85,17 @@ Status Db::exec(std::string_view sql) {
 }
 
 Result<Stmt> Db::prepare(std::string_view sql) {
+  std::string text(sql);
+  if (m_cache) {
+    if (StmtHandle idle = m_cache->take(text)) return Stmt(m_conn.get(), std::move(idle), m_cache, std::move(text));
+  }
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(m_conn.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
   StmtHandle stmt(raw);
   if (rc != SQLITE_OK) return fail(error_from_sqlite(rc, m_conn.get(), "preparing SQL"));
-  return Stmt(m_conn.get(), std::move(stmt));
+  // An empty text (or only a comment) prepares no statement: nothing to keep.
+  if (!stmt || !m_cache) return Stmt(m_conn.get(), std::move(stmt));
+  return Stmt(m_conn.get(), std::move(stmt), m_cache, std::move(text));
 }
 
 Status Stmt::check_bind(int rc) {

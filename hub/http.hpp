@@ -44,7 +44,8 @@ class HttpServer {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // the hub binds loopback; nginx terminates TLS in front of it
   int port = 0;                    // 0: any free port (tests)
-  int threads = 4;                 // listener threads (the default 40 is slower on 2 cores)
+  int threads = 4;                 // listener I/O threads (the default 40 is slower on 2 cores); handlers
+                                   // run on twice as many threads of their own, never on these
   size_t max_body_bytes = 5u << 20;
 };
 

@@ -67,8 +67,8 @@ std::string read_meta(const std::string& db_path, const std::string& key) {
   return *row ? st->text(0) : std::string();
 }
 
-Hub::Hub(const TempDir& dir, const std::string& fault)
-    : m_data(dir.file("hub")), m_log(dir.file("hub.log")), m_fault(fault) {
+Hub::Hub(const TempDir& dir, const std::string& fault, std::vector<std::string> serve_args)
+    : m_data(dir.file("hub")), m_log(dir.file("hub.log")), m_fault(fault), m_serve_args(std::move(serve_args)) {
   auto init = hub_cmd({"init", "--data", m_data, "--province", "33", "--json"});
   INFO(describe(init));
   REQUIRE(init.exit_code == 0);
@@ -77,9 +77,9 @@ Hub::Hub(const TempDir& dir, const std::string& fault)
 }
 
 void Hub::start() {
-  m_process = std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{hub_exe(), "serve", "--data", m_data, "--listen", "127.0.0.1:" + std::to_string(port())},
-      child_env(m_fault), m_log);
+  std::vector<std::string> args{hub_exe(), "serve", "--data", m_data, "--listen", "127.0.0.1:" + std::to_string(port())};
+  args.insert(args.end(), m_serve_args.begin(), m_serve_args.end());
+  m_process = std::make_unique<BackgroundProcess>(std::move(args), child_env(m_fault), m_log);
   // Readiness: poll the health endpoint (bounded), never a fixed sleep.
   for (int i = 0; i < 200; ++i) {
     auto r = agent::http_get(m_url + "/v1/health", {}, agent::HttpTimeouts{2, 1, 2, 2});

@@ -48,7 +48,8 @@ std::string catalog_variant(const TempDir& dir, const std::string& name, const s
 
 class Hub {
  public:
-  explicit Hub(const TempDir& dir, const std::string& fault = "");
+  // `serve_args` are added to every `serve` start, e.g. {"--threads", "1"}.
+  explicit Hub(const TempDir& dir, const std::string& fault = "", std::vector<std::string> serve_args = {});
   ~Hub();
   const std::string& url() const { return m_url; }
   const std::string& data() const { return m_data; }
@@ -73,6 +74,7 @@ class Hub {
   std::unique_ptr<BackgroundProcess> m_process;
   std::string m_log;
   std::string m_fault;
+  std::vector<std::string> m_serve_args;
   void start();
 };
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/dossiers.hpp"
 #include "agent/http_client.hpp"
 #include "agent/store.hpp"
 #include "sync-protocol/changeset.hpp"
@@ -273,6 +274,48 @@ TEST_CASE("the hub answers requests while its writer thread is busy", "[e2e]") {
   CHECK(took < 5000);
   hub.process().stop(SIGKILL);
   syncing.stop(SIGKILL);
+}
+
+// The listener's threads also do its I/O: a handler that waited on one of them (for the request
+// body, or for the writer) left none to read the next body once every thread waited, and the hub
+// answered no one until the offices' low-speed timeout (30 s) gave up.
+TEST_CASE("the hub answers every office when more of them upload at once than it has listener threads", "[e2e]") {
+  TempDir dir;
+  Hub hub(dir, "", {"--threads", "2"});
+  const std::vector<std::string> units = {"11953", "11983", "11980", "12103", "12133", "12127"};
+  std::vector<std::unique_ptr<Office>> offices;
+  ManualClock clock(*parse_rfc3339(kTestNow));
+  for (const auto& unit : units) {
+    offices.push_back(std::make_unique<Office>(dir, "office-" + unit, unit));
+    REQUIRE(offices.back()->enroll(hub, hub.enroll_code(unit)).exit_code == 0);
+    // Enough dossiers for a body that takes several reads: about 60 KB per batch.
+    auto store = agent::Store::open(offices.back()->data(), false, clock);
+    REQUIRE(store);
+    for (int i = 0; i < 150; ++i) {
+      agent::ReceiveRequest req;
+      req.procedure = "1.001193";
+      req.applicant = "Lê Văn Thành " + std::to_string(i);
+      req.citizen_id = "0332000" + std::to_string(10000 + i);
+      req.documents = {{"Tờ khai đăng ký khai sinh", "chinh", 1}};
+      req.actor = "canbo";
+      REQUIRE(agent::receive(*store, req));
+    }
+  }
+  std::vector<std::unique_ptr<BackgroundProcess>> syncs;
+  for (size_t i = 0; i < offices.size(); ++i) {
+    syncs.push_back(std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{agent_exe(), "sync", "--data", offices[i]->data(), "--json"}, child_env(),
+        dir.file("sync-" + units[i] + ".log")));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < syncs.size(); ++i) {
+    REQUIRE(eventually([&] { return !syncs[i]->running(); }, 60000));
+    INFO(units[i] << ": " << syncs[i]->output());
+    CHECK(syncs[i]->exit_code() == 0);
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+  CHECK(took < 20);  // all six together, on two listener threads; a stalled hub takes 30 s or more
+  CHECK(count_rows(hub.db_path(), "SELECT count(*) FROM dossier") == 150 * static_cast<int64_t>(units.size()));
 }
 
 TEST_CASE("an office re-enrolled on its own data directory keeps syncing from its first unsent change", "[e2e]") {

@@ -45,6 +45,8 @@ class BackgroundProcess {
   int pid() const { return m_pid; }
   std::string output() const;           // what it printed so far (stdout and stderr)
   bool running();
+  // Its exit code once running() or stop() saw it end; -1 while it runs or when a signal ended it.
+  int exit_code() const { return m_exit_code; }
   // Sends `signal` and waits up to `timeout_ms` for the exit; returns the exit code (-1 if killed).
   int stop(int signal, int timeout_ms = 10000);
 
@@ -52,6 +54,7 @@ class BackgroundProcess {
   int m_pid = -1;
   std::string m_output_path;
   bool m_reaped = false;
+  int m_exit_code = -1;
 };
 
 // A TCP port on 127.0.0.1 that was free a moment ago.

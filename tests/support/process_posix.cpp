@@ -167,6 +167,7 @@ bool BackgroundProcess::running() {
   int status = 0;
   if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
     m_reaped = true;
+    m_exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return false;
   }
   return true;
@@ -186,7 +187,8 @@ int BackgroundProcess::stop(int signal, int timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   m_reaped = true;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  m_exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return m_exit_code;
 }
 
 int free_loopback_port() {
