@@ -51,6 +51,7 @@
 #include "agent/store.hpp"
 #include "agent/sync.hpp"
 #include "bench/bench_support.hpp"
+#include "bench/link_bench.hpp"
 #include "domain/calendar.hpp"
 #include "hub/enrollment.hpp"
 #include "hub/hub_store.hpp"
@@ -63,6 +64,10 @@
 using namespace motcua;
 using motcua::bench::die;
 using motcua::bench::must;
+using motcua::bench::be32;
+using motcua::bench::parse_proxy_output;
+using motcua::bench::ProxyCount;
+using motcua::bench::runs_text;
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -354,38 +359,6 @@ Recorded record_offline(agent::Store& store, ManualClock& clock, const std::vect
   return rec;
 }
 
-// What the proxy printed: one line per connection, and the totals when it stopped.
-struct ProxyCount {
-  int64_t connections = 0;
-  int64_t cut = 0;
-  int64_t up = 0;  // forwarded client->upstream
-  int64_t down = 0;
-  std::optional<std::pair<int64_t, int64_t>> totals;
-};
-
-ProxyCount parse_proxy_output(const std::string& output) {
-  ProxyCount p;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    unsigned long long id = 0, up = 0, down = 0;
-    long long ms = 0;
-    if (std::sscanf(line.c_str(), "connection %llu: client->upstream %llu bytes, upstream->client %llu bytes, %lld ms",
-                    &id, &up, &down, &ms) == 4) {
-      ++p.connections;
-      p.up += static_cast<int64_t>(up);
-      p.down += static_cast<int64_t>(down);
-      if (line.find("cut-after") != std::string::npos) ++p.cut;
-      continue;
-    }
-    const auto at = line.find("; in all client->upstream ");
-    if (at != std::string::npos &&
-        std::sscanf(line.c_str() + at, "; in all client->upstream %llu bytes, upstream->client %llu bytes", &up,
-                    &down) == 2) {
-      p.totals = std::make_pair(static_cast<int64_t>(up), static_cast<int64_t>(down));
-    }
-  }
-  return p;
-}
 
 struct CatchUp {
   bool completed = false;
@@ -476,10 +449,6 @@ CatchUp catch_up(agent::Store& store, const RunningClock& clock, uint64_t seed, 
   return c;
 }
 
-uint32_t be32(const sql::Blob& b, size_t at) {
-  return static_cast<uint32_t>(b[at]) << 24 | static_cast<uint32_t>(b[at + 1]) << 16 |
-         static_cast<uint32_t>(b[at + 2]) << 8 | static_cast<uint32_t>(b[at + 3]);
-}
 
 struct BatchSeen {
   int64_t first_seq = 0, last_seq = 0;
@@ -492,17 +461,6 @@ struct BatchSeen {
   std::string envelope_problem;  // peek_batch_header's complaint, if any
 };
 
-// "500×7, 337" for a list of counts, consecutive equal ones run-length encoded.
-std::string runs_text(const std::vector<int64_t>& values) {
-  std::string out;
-  for (size_t i = 0; i < values.size();) {
-    size_t j = i;
-    while (j < values.size() && values[j] == values[i]) ++j;
-    out += (out.empty() ? "" : ", ") + std::to_string(values[i]) + (j - i > 1 ? "×" + std::to_string(j - i) : "");
-    i = j;
-  }
-  return out;
-}
 
 }  // namespace
 
